@@ -1,0 +1,252 @@
+"""The checker that the public tests and the graded test cells share.
+
+Every check of a learner's function goes through :func:`check`:
+
+    check("conv_forward", conv_forward)                  # the public suite
+    check("conv_forward", conv_forward, suite="hidden")  # the instructor's suite
+
+A suite is a function ``suite(target)`` registered under an exercise's name. It
+raises :class:`CheckFailed` with a message that says what is wrong and where to
+look. The public suites live in this package; hidden suites and reference
+helpers are plugged in by the instructor package through the entry-point group
+``cnnbook.graders`` and are absent from the student bundle.
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+import types
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["CheckFailed", "Exercise", "check", "exercise", "register_suite",
+           "register_reference", "call", "assert_same_array", "case_failed"]
+
+
+class CheckFailed(AssertionError):
+    """A failed check. In a notebook it shows as one line, without a traceback."""
+
+    def _render_traceback_(self):
+        # IPython calls this instead of printing the traceback.
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+class NotImplementedYet(CheckFailed):
+    pass
+
+
+@dataclass
+class Exercise:
+    name: str
+    # Earlier exercises this one is expected to call. When reference helpers are
+    # available they are swapped in, so a mistake in a helper costs its own
+    # points only.
+    helpers: tuple[str, ...] = ()
+    suites: dict[str, Callable] = field(default_factory=dict)
+
+
+_EXERCISES: dict[str, Exercise] = {}
+_REFERENCE: dict[str, Callable] = {}
+_plugins_loaded = False
+
+
+def exercise(name: str, helpers: tuple[str, ...] = ()) -> Exercise:
+    """Declare an exercise (idempotent) and return it."""
+    ex = _EXERCISES.setdefault(name, Exercise(name, tuple(helpers)))
+    if helpers:
+        ex.helpers = tuple(helpers)
+    return ex
+
+
+def register_suite(name: str, suite: str = "public"):
+    """Decorator: register ``fn(target)`` as the ``suite`` checks of exercise ``name``."""
+    def decorate(fn):
+        exercise(name).suites[suite] = fn
+        return fn
+    return decorate
+
+
+def register_reference(name: str, fn: Callable) -> None:
+    """Make a correct implementation of ``name`` available to swap in as a helper."""
+    _REFERENCE[name] = fn
+
+
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    for ep in entry_points(group="cnnbook.graders"):
+        ep.load()()
+
+
+def _ensure_suites_imported() -> None:
+    # The public suites register themselves on import.
+    from cnnbook import suites  # noqa: F401
+
+
+def available_suites(name: str) -> list[str]:
+    _ensure_suites_imported()
+    _load_plugins()
+    return sorted(_EXERCISES[name].suites) if name in _EXERCISES else []
+
+
+def check(name: str, target, suite: str = "public", quiet: bool = False) -> None:
+    """Run the ``suite`` checks of exercise ``name`` on the learner's function ``target``.
+
+    Raises CheckFailed on the first problem found; prints one line on success.
+    """
+    _ensure_suites_imported()
+    _load_plugins()
+    if name not in _EXERCISES:
+        raise CheckFailed(f"there is no exercise called {name!r}")
+    ex = _EXERCISES[name]
+    if suite not in ex.suites:
+        if suite == "hidden":
+            raise CheckFailed(f"the hidden tests of {name} are only installed on the "
+                              "instructor's machine")
+        raise CheckFailed(f"{name} has no {suite!r} tests")
+    if target is None or not callable(target):
+        raise CheckFailed(f"{name}_test expects your function itself, as in "
+                          f"{name}_test({name}); it got {target!r}")
+    target = _with_helpers(ex, target)
+    try:
+        ex.suites[suite](target)
+    except NotImplementedYet:
+        raise
+    except CheckFailed as err:
+        # Re-raised from here so that the message stays one short line.
+        raise CheckFailed(str(err)) from None
+    if not quiet:
+        what = "all public tests" if suite == "public" else f"the {suite} tests"
+        print(f"\x1b[92m{name} passes {what}.\x1b[0m")
+
+
+def _with_helpers(ex: Exercise, target):
+    """Return target with earlier exercises' functions it uses replaced by references.
+
+    Where no reference is installed (the student bundle), the learner's own
+    helpers are checked first, so that a failure is blamed on the right function.
+    """
+    if not ex.helpers or not isinstance(target, types.FunctionType):
+        return target
+    used = [h for h in ex.helpers if h in _names_used(target.__code__)]
+    if not used:
+        return target
+    if all(h in _REFERENCE for h in used):
+        env = dict(target.__globals__)
+        env.update({h: _REFERENCE[h] for h in used})
+        return types.FunctionType(target.__code__, env, target.__name__,
+                                  target.__defaults__, target.__closure__)
+    for h in used:
+        helper = target.__globals__.get(h)
+        if helper is None:
+            continue  # a NameError will point at it when the target runs
+        try:
+            check(h, helper, quiet=True)
+        except CheckFailed as err:
+            raise CheckFailed(f"{ex.name} calls your {h}, which does not pass "
+                              f"{h}_test yet ({err}). Fix {h} first.") from None
+    return target
+
+
+def _names_used(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_used(const)
+    return names
+
+
+# Helpers for writing suites -------------------------------------------------
+
+def call(name: str, target, *args, case: str = "", on_error: Callable | None = None):
+    """Call the learner's function on deep copies of args.
+
+    Returns (result, copies). An exception from the learner's code becomes a
+    CheckFailed naming the line of the learner's code where it was raised, with
+    the hint ``on_error(err)`` gives for this case, if any.
+    """
+    copies = copy.deepcopy(args)
+    where = f" on the case {case}" if case else ""
+    try:
+        result = target(*copies)
+    except NotImplementedError:
+        raise NotImplementedYet(f"{name} is not implemented yet: write your code between "
+                                "### START CODE HERE ### and ### END CODE HERE ###") from None
+    except CheckFailed:
+        raise
+    except Exception as err:  # the learner's bug, reported as one line
+        hint = _error_hint(err) or (on_error(err) if on_error else "")
+        raise CheckFailed(f"{name} raised {type(err).__name__}{where}: {err}"
+                          f"{_learner_line(err)}" + (f". Hint: {hint}" if hint else "")) from None
+    for i, (before, after) in enumerate(zip(args, copies)):
+        if not _same(before, after):
+            raise CheckFailed(f"{name} changed its input (argument {i + 1}){where}. "
+                              "Work on a copy or build a new array (np.zeros, np.pad) "
+                              "instead of writing into the input.")
+    return result, copies
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    return a == b
+
+
+def _learner_line(err: BaseException) -> str:
+    """' (at line N: code)' for the innermost frame that is the learner's code."""
+    frames = traceback.extract_tb(err.__traceback__)
+    mine = [f for f in frames if "site-packages" not in f.filename
+            and "/cnnbook/" not in f.filename.replace("\\", "/")
+            and not f.filename.startswith("<frozen")]
+    if not mine:
+        return ""
+    f = mine[-1]
+    code = f" `{f.line.strip()}`" if f.line else ""
+    return f" (in {f.name}, line {f.lineno}:{code})"
+
+
+def _error_hint(err: BaseException) -> str:
+    text = str(err)
+    if isinstance(err, TypeError) and "0-dimensional" in text:
+        return ("b has shape (1, 1, 1); float(b) no longer works on such an array "
+                "in numpy 2, use b.item() to get the number")
+    if isinstance(err, TypeError) and "interpreted as an integer" in text:
+        return "sizes must be whole numbers: take the floor with int() or //"
+    if isinstance(err, KeyError):
+        return "read the hyperparameters with the keys the docstring names"
+    return ""
+
+
+def case_failed(name: str, case: str, what: str, hint: str = "") -> CheckFailed:
+    return CheckFailed(f"{name}: {what} on the case {case}." + (f" Hint: {hint}" if hint else ""))
+
+
+def assert_same_array(name: str, case: str, got, expected, label: str = "the result",
+                      hint: str = "", rtol: float = 1e-6, atol: float = 1e-7) -> None:
+    """Shape then values, with a tolerance: another summation order is not a mistake."""
+    if got is None:
+        raise NotImplementedYet(f"{name} is not implemented yet: {label} is None")
+    got = np.asarray(got)
+    expected = np.asarray(expected)
+    if got.shape != expected.shape:
+        raise case_failed(name, case, f"{label} has shape {got.shape}, expected {expected.shape}",
+                          hint)
+    if not np.issubdtype(got.dtype, np.number) and got.dtype != bool:
+        raise case_failed(name, case, f"{label} has dtype {got.dtype}, expected numbers")
+    if not np.allclose(got.astype(float), expected, rtol=rtol, atol=atol):
+        bad = np.argwhere(~np.isclose(got.astype(float), expected, rtol=rtol, atol=atol))
+        idx = tuple(int(i) for i in bad[0])
+        raise case_failed(name, case,
+                          f"{label} is wrong at {len(bad)} of {expected.size} positions, "
+                          f"first at index {idx}: got {float(got[idx]):.8g}, "
+                          f"expected {float(expected[idx]):.8g}", hint)

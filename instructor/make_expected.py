@@ -1,0 +1,81 @@
+"""Write the expected arrays of the public tests, computed by the solution notebooks.
+
+    python -m instructor.make_expected          # rewrite cnnbook/expected/*.npz
+    python -m instructor.make_expected --check  # exit 1 if they are stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+
+import numpy as np
+
+from cnnbook import expected as stored
+from cnnbook.suites import assignment1 as a1
+from instructor import solutions
+
+
+def assignment1_arrays() -> dict[str, np.ndarray]:
+    fn = solutions.load("assignment1")
+    out: dict[str, np.ndarray] = {}
+    for case, args in a1.conv_single_step_cases().items():
+        out[f"conv_single_step/{case}"] = np.asarray(fn["conv_single_step"](*args), dtype=float)
+    for case, args in a1.conv_forward_cases().items():
+        out[f"conv_forward/{case}"] = fn["conv_forward"](*args)[0]
+    for case, args in a1.pool_forward_cases().items():
+        out[f"pool_forward/{case}"] = fn["pool_forward"](*args)[0]
+    course_dz = fn["conv_forward"](*a1.course_conv_backward_input())[0]
+    out["conv_backward/course dZ"] = course_dz
+    for case, (dZ, cache) in a1.conv_backward_cases(course_dz).items():
+        for label, value in zip(("dA_prev", "dW", "db"), fn["conv_backward"](dZ, cache)):
+            out[f"conv_backward/{case}/{label}"] = value
+    for case, (dA, cache, mode) in a1.pool_backward_cases().items():
+        out[f"pool_backward/{case}"] = fn["pool_backward"](dA, cache, mode)
+    return out
+
+
+BUILDERS = {"assignment1": assignment1_arrays}
+
+
+def serialize(arrays: dict[str, np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **{k: arrays[k] for k in sorted(arrays)})
+    return buf.getvalue()
+
+
+def stale(assignment: str) -> list[str]:
+    """Keys whose stored array differs from what the solutions compute now."""
+    fresh = BUILDERS[assignment]()
+    try:
+        old = stored.load.__wrapped__(assignment)
+    except FileNotFoundError:
+        return sorted(fresh)
+    keys = sorted(set(fresh) | set(old))
+    return [k for k in keys if k not in fresh or k not in old or fresh[k].shape != old[k].shape
+            or not np.array_equal(fresh[k], old[k])]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report stale arrays")
+    args = parser.parse_args(argv)
+    status = 0
+    for assignment, build in BUILDERS.items():
+        if args.check:
+            bad = stale(assignment)
+            if bad:
+                print(f"{assignment}: stale expected arrays: {', '.join(bad)}")
+                status = 1
+            continue
+        if stored.path(assignment).exists() and not stale(assignment):
+            print(f"{assignment}: expected arrays are up to date")
+            continue
+        stored.path(assignment).write_bytes(serialize(build()))
+        print(f"wrote {stored.path(assignment)}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Public tests of the workbook: one function per exercise, run from the notebooks.
+
+    conv_forward_test(conv_forward)
+
+Each builds its own inputs (its own random generator, so your global seed is left
+alone), checks shapes, values and that your inputs stay unmodified, and prints
+one line when your function passes, or raises an AssertionError that says what
+is wrong and where to look. The graded cells call the same checker.
+"""
+
+from cnnbook.checker import check
+
+__all__ = [
+    "zero_pad_test", "conv_single_step_test", "conv_forward_test", "pool_forward_test",
+    "conv_backward_test", "create_mask_from_window_test", "distribute_value_test",
+    "pool_backward_test",
+]
+
+
+def zero_pad_test(target):
+    """zero_pad(X, pad): shape, zero border, untouched centre; pad 0 and non-square images."""
+    check("zero_pad", target)
+
+
+def conv_single_step_test(target):
+    """conv_single_step(a_slice_prev, W, b): a scalar, the bias added once."""
+    check("conv_single_step", target)
+
+
+def conv_forward_test(target):
+    """conv_forward(A_prev, W, b, hparameters): output size, stride, padding, cache."""
+    check("conv_forward", target)
+
+
+def pool_forward_test(target):
+    """pool_forward(A_prev, hparameters, mode): max and average, stride, channels apart."""
+    check("pool_forward", target)
+
+
+def conv_backward_test(target):
+    """conv_backward(dZ, cache): dA_prev, dW and db on caches built by the test."""
+    check("conv_backward", target)
+
+
+def create_mask_from_window_test(target):
+    """create_mask_from_window(x): True at the maximum (at a tie, every maximum or one)."""
+    check("create_mask_from_window", target)
+
+
+def distribute_value_test(target):
+    """distribute_value(dz, shape): dz shared equally over the window."""
+    check("distribute_value", target)
+
+
+def pool_backward_test(target):
+    """pool_backward(dA, cache, mode): gradient routed through masks or shared equally."""
+    check("pool_backward", target)
