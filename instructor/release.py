@@ -1,0 +1,158 @@
+"""Regenerate what the instructor hands out.
+
+    cnnbook-release notebooks         regenerate notebooks/ from solutions/ (nbgrader)
+    cnnbook-release expected          regenerate the public tests' expected arrays
+    cnnbook-release bundle [-o ZIP]   build the student bundle (no solutions, hidden tests or oracles)
+    cnnbook-release check             exit 1 if notebooks/ or the expected arrays are stale
+
+(`python -m instructor.release ...` does the same.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import shutil
+import sys
+import tempfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+from instructor import make_expected
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = ["assignment1"]
+BUNDLE_NAME = "cnn-workbook-student"
+
+# What a student gets, relative to the repository root; directories are copied whole.
+BUNDLE_FILES = ["public_tests.py", "cnnbook", "notebooks", "images", "start.py", "LICENSE"]
+# Never in the bundle, wherever they appear.
+BUNDLE_EXCLUDE = {"__pycache__", ".ipynb_checkpoints"}
+
+
+def nbgrader_config(root: Path):
+    """The repository's nbgrader_config.py, pointed at the course folder ``root``."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    config.CourseDirectory.root = str(root)
+    return config
+
+
+def generate(root: Path = ROOT, assignments=ASSIGNMENTS) -> None:
+    """Run nbgrader generate_assignment in the course folder ``root``."""
+    from nbgrader.apps import NbGraderAPI
+
+    api = NbGraderAPI(config=nbgrader_config(root))
+    for assignment in assignments:
+        result = api.generate_assignment(assignment, force=True)
+        if not result["success"]:
+            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n"
+                               f"{result['error']}\n{result['log']}")
+
+
+def generate_elsewhere(tmp: Path) -> Path:
+    """Generate the student notebooks into a scratch course folder; return its notebooks/."""
+    shutil.copytree(ROOT / "solutions", tmp / "solutions")
+    generate(tmp)
+    return tmp / "notebooks"
+
+
+def stale_notebooks() -> list[str]:
+    """Student notebooks that differ from what solutions/ generates now."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = generate_elsewhere(Path(tmp))
+        names = {p.relative_to(fresh).as_posix() for p in fresh.rglob("*.ipynb")}
+        names |= {p.relative_to(ROOT / "notebooks").as_posix()
+                  for p in (ROOT / "notebooks").rglob("*.ipynb")}
+        return sorted(n for n in names if not (fresh / n).exists()
+                      or not (ROOT / "notebooks" / n).exists()
+                      or not filecmp.cmp(fresh / n, ROOT / "notebooks" / n, shallow=False))
+
+
+def student_pyproject() -> str:
+    """pyproject.toml of the bundle: the workbook's packages, without the instructor's."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    deps = "".join(f'    "{d}",\n' for d in project["dependencies"])
+    return f'''[build-system]
+requires = ["setuptools>=69"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{project["name"]}-student"
+version = "{project["version"]}"
+description = "{project["description"]} (student version)"
+requires-python = "{project["requires-python"]}"
+dependencies = [
+{deps}]
+
+[tool.setuptools]
+py-modules = ["public_tests"]
+packages = ["cnnbook", "cnnbook.suites", "cnnbook.expected"]
+
+[tool.setuptools.package-data]
+"cnnbook.expected" = ["*.npz"]
+'''
+
+
+def build_bundle(dest: Path) -> Path:
+    """Write the student bundle zip to ``dest`` and return its path."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        def add(path: Path, arcname: str) -> None:
+            zf.write(path, f"{BUNDLE_NAME}/{arcname}")
+
+        for name in BUNDLE_FILES:
+            path = ROOT / name
+            if path.is_file():
+                add(path, name)
+            elif path.is_dir():
+                for sub in sorted(path.rglob("*")):
+                    if sub.is_file() and not BUNDLE_EXCLUDE & set(sub.parts):
+                        add(sub, sub.relative_to(ROOT).as_posix())
+        zf.writestr(f"{BUNDLE_NAME}/pyproject.toml", student_pyproject())
+        zf.writestr(f"{BUNDLE_NAME}/environment.yml",
+                    (ROOT / "environment.yml").read_text(encoding="utf-8"))
+        zf.writestr(f"{BUNDLE_NAME}/README.md",
+                    (Path(__file__).parent / "student_readme.md").read_text(encoding="utf-8"))
+    return dest
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="cnnbook-release", description=__doc__.splitlines()[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("notebooks", help="regenerate notebooks/ from solutions/")
+    sub.add_parser("expected", help="regenerate the expected arrays of the public tests")
+    bundle = sub.add_parser("bundle", help="build the student bundle")
+    bundle.add_argument("-o", "--output", type=Path, default=ROOT / "bundle" / f"{BUNDLE_NAME}.zip")
+    sub.add_parser("check", help="exit 1 if notebooks/ or the expected arrays are stale")
+    args = parser.parse_args(argv)
+
+    if args.command == "notebooks":
+        generate()
+        print(f"regenerated {ROOT / 'notebooks'}")
+    elif args.command == "expected":
+        return make_expected.main([])
+    elif args.command == "bundle":
+        stale = stale_notebooks()
+        if stale:
+            print(f"notebooks/ is stale ({', '.join(stale)}): run `cnnbook-release notebooks` first")
+            return 1
+        print(f"wrote {build_bundle(args.output)}")
+    elif args.command == "check":
+        status = make_expected.main(["--check"])
+        stale = stale_notebooks()
+        if stale:
+            print(f"stale student notebooks: {', '.join(stale)}")
+            status = 1
+        if status == 0:
+            print("notebooks/ and the expected arrays are up to date")
+        return status
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

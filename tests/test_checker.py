@@ -1,0 +1,101 @@
+"""The checker itself: what it accepts, how it reports, how it swaps helpers."""
+
+import numpy as np
+import pytest
+
+import public_tests
+from cnnbook import checker
+from cnnbook.checker import CheckFailed, check
+from instructor import oracles, solutions
+
+GRADED = oracles.GRADED
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solutions.load("assignment1")
+
+
+def test_every_graded_function_has_a_public_test():
+    assert sorted(public_tests.__all__) == sorted(f"{n}_test" for n in GRADED)
+    for name in GRADED:
+        assert checker.available_suites(name) == ["hidden", "public"]
+
+
+@pytest.mark.parametrize("name", GRADED)
+@pytest.mark.parametrize("suite", ["public", "hidden"])
+def test_solutions_and_oracles_pass(solution, name, suite, capsys):
+    check(name, solution[name], suite=suite)
+    check(name, getattr(oracles, name), suite=suite)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2 and all(f"{name} passes" in line for line in out)
+
+
+@pytest.mark.parametrize("name", GRADED)
+def test_public_test_function_prints_one_line(solution, name, capsys):
+    getattr(public_tests, f"{name}_test")(solution[name])
+    assert capsys.readouterr().out.count("\n") == 1
+
+
+def test_public_tests_leave_the_global_seed_alone(solution):
+    np.random.seed(123)
+    first = np.random.rand()
+    np.random.seed(123)
+    public_tests.conv_forward_test(solution["conv_forward"])
+    assert np.random.rand() == first
+
+
+def test_failure_renders_as_one_line():
+    def conv_single_step(a_slice_prev, W, b):
+        raise NotImplementedError()
+    with pytest.raises(CheckFailed) as err:
+        check("conv_single_step", conv_single_step)
+    lines = err.value._render_traceback_()
+    assert len(lines) == 1 and "conv_single_step is not implemented yet" in lines[0]
+
+
+def test_not_a_function():
+    with pytest.raises(CheckFailed, match=r"expects your function itself, as in zero_pad_test\(zero_pad\)"):
+        check("zero_pad", None)
+
+
+def test_unknown_exercise_and_suite():
+    with pytest.raises(CheckFailed, match="no exercise"):
+        check("conv_sideways", lambda: None)
+    with pytest.raises(CheckFailed, match="no 'secret' tests"):
+        check("zero_pad", np.pad, suite="secret")
+
+
+def test_error_names_the_learners_line():
+    def zero_pad(X, pad):
+        widths = ((0, 0), (pad, pad), (pad, pad))
+        return np.pad(X, widths)
+    with pytest.raises(CheckFailed) as err:
+        check("zero_pad", zero_pad)
+    assert "zero_pad raised ValueError" in str(err.value)
+    assert "line" in str(err.value) and "np.pad(X, widths)" in str(err.value)
+
+
+def test_reference_helpers_are_swapped_in(solution):
+    """conv_forward is judged on its own: a broken zero_pad in its globals does not matter."""
+    env = {"np": np, "zero_pad": lambda X, pad: X, "conv_single_step": lambda a, W, b: 0.0}
+    exec(solutions_source("conv_forward"), env)
+    check("conv_forward", env["conv_forward"])
+
+
+def test_without_references_a_broken_helper_is_blamed(monkeypatch, solution):
+    monkeypatch.setattr(checker, "_REFERENCE", {})
+    env = {"np": np, "zero_pad": lambda X, pad: X, "conv_single_step": solution["conv_single_step"]}
+    exec(solutions_source("conv_forward"), env)
+    with pytest.raises(CheckFailed, match="conv_forward calls your zero_pad, which does not pass "
+                                          "zero_pad_test yet"):
+        check("conv_forward", env["conv_forward"])
+    env["zero_pad"] = solution["zero_pad"]
+    check("conv_forward", env["conv_forward"])
+
+
+def solutions_source(name):
+    for _, source in solutions.solution_cells("assignment1"):
+        if f"def {name}(" in source:
+            return source
+    raise LookupError(name)
