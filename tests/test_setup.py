@@ -1,0 +1,114 @@
+"""The setup around the notebooks: README commands, CI, conda file, bundle, work folder."""
+
+import re
+import tomllib
+import zipfile
+
+import pytest
+
+import start
+from conftest import ROOT
+from instructor import release
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_gives_the_two_commands():
+    assert "\n    python start.py\n" in README
+    assert "\n    python start.py test\n" in README
+
+
+def test_ci_runs_the_readme_test_command():
+    lines = [l.strip() for l in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert "python3 start.py test" in lines
+
+
+def _conda_deps():
+    deps, in_deps, in_pip = {}, False, False
+    for line in (ROOT / "environment.yml").read_text().splitlines():
+        line = line.split("#")[0].rstrip()
+        if line.startswith("dependencies:"):
+            in_deps = True
+            continue
+        if not in_deps:
+            continue
+        if re.match(r"^\s+- pip:$", line):
+            in_pip = True
+            continue
+        m = re.match(r"^\s+- ([A-Za-z0-9_.-]+)\s*(.*)$", line)
+        if m and not in_pip:
+            deps[m.group(1).lower()] = m.group(2).replace(" ", "")
+    return deps
+
+
+def _pip_deps():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    out = {}
+    for dep in project["dependencies"]:
+        m = re.match(r"^([A-Za-z0-9_.-]+)(.*)$", dep)
+        out[m.group(1).lower()] = m.group(2).replace(" ", "")
+    return out, project["requires-python"]
+
+
+def test_environment_yml_matches_pyproject():
+    conda = _conda_deps()
+    pip, python = _pip_deps()
+    assert conda.pop("python") == python
+    conda.pop("pip")
+    assert conda == pip
+    assert "conda-forge" in (ROOT / "environment.yml").read_text()
+
+
+def test_bundle_has_what_students_need_and_nothing_of_the_instructor(tmp_path):
+    path = release.build_bundle(tmp_path / "b.zip")
+    names = zipfile.ZipFile(path).namelist()
+    prefix = release.BUNDLE_NAME + "/"
+    assert all(n.startswith(prefix) for n in names)
+    rel = {n[len(prefix):] for n in names}
+    for needed in ["README.md", "start.py", "public_tests.py", "pyproject.toml", "environment.yml",
+                   "LICENSE", "cnnbook/checker.py", "cnnbook/expected/assignment1.npz",
+                   "notebooks/assignment1/part1_forward.ipynb",
+                   "notebooks/assignment1/part2_backward.ipynb"]:
+        assert needed in rel, needed
+    assert not [n for n in rel if n.startswith(("solutions/", "instructor/", "tests/"))]
+    text = "\n".join(zipfile.ZipFile(path).read(n).decode("utf-8", "replace") for n in names
+                     if n.endswith((".py", ".ipynb", ".toml", ".md", ".yml")))
+    for secret in ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "import instructor", "from instructor",
+                   "sliding_window_view", 'suite=\\"hidden\\"']:  # as a notebook's JSON holds it
+        assert secret not in text, secret
+    project = tomllib.loads(zipfile.ZipFile(path).read(prefix + "pyproject.toml").decode())
+    assert project["project"]["dependencies"] == _pip_deps_raw()
+    assert "entry-points" not in project["project"] and "instructor" not in str(project)
+
+
+def _pip_deps_raw():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+
+
+def test_work_folder_is_ignored_by_git():
+    assert "work/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_copy_notebooks_never_overwrites(tmp_path, monkeypatch):
+    src = tmp_path / "notebooks" / "a1"
+    src.mkdir(parents=True)
+    (src / "one.ipynb").write_text("fresh one")
+    (src / "two.ipynb").write_text("fresh two")
+    work = tmp_path / "work"
+    (work / "a1").mkdir(parents=True)
+    (work / "a1" / "one.ipynb").write_text("my answers")
+    monkeypatch.setattr(start, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(start, "WORK", work)
+    copied = start.copy_notebooks()
+    assert copied == [work / "a1" / "two.ipynb"]
+    assert (work / "a1" / "one.ipynb").read_text() == "my answers"
+    assert (work / "a1" / "two.ipynb").read_text() == "fresh two"
+    assert start.copy_notebooks() == []
+
+
+def test_start_help_and_unknown_command(capsys):
+    start.main(["--help"])
+    assert "python start.py test" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as err:
+        start.main(["fly"])
+    assert err.value.code == 1
