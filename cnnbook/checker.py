@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["CheckFailed", "Exercise", "check", "exercise", "register_suite",
-           "register_reference", "call", "assert_same_array", "case_failed"]
+           "register_reference", "call", "assert_shape", "assert_same_array", "case_failed"]
 
 
 class CheckFailed(AssertionError):
@@ -205,8 +205,9 @@ def _same(a, b) -> bool:
 def _learner_line(err: BaseException) -> str:
     """' (at line N: code)' for the innermost frame that is the learner's code."""
     frames = traceback.extract_tb(err.__traceback__)
+    # Frames of numpy, of this package and of the reference helpers swapped in are not the learner's.
     mine = [f for f in frames if "site-packages" not in f.filename
-            and "/cnnbook/" not in f.filename.replace("\\", "/")
+            and not any(d in f.filename.replace("\\", "/") for d in ("/cnnbook/", "/instructor/"))
             and not f.filename.startswith("<frozen")]
     if not mine:
         return ""
@@ -231,20 +232,27 @@ def case_failed(name: str, case: str, what: str, hint: str = "") -> CheckFailed:
     return CheckFailed(f"{name}: {what} on the case {case}." + (f" Hint: {hint}" if hint else ""))
 
 
-def assert_same_array(name: str, case: str, got, expected, label: str = "the result",
-                      hint: str = "", rtol: float = 1e-6, atol: float = 1e-7) -> None:
-    """Shape then values, with a tolerance: another summation order is not a mistake."""
+def assert_shape(name: str, case: str, got, expected, label: str = "the result",
+                 hint: str = "") -> None:
+    """That there is a result, of numbers, of the expected shape (``hint`` if the shape is wrong)."""
     if got is None:
         raise NotImplementedYet(f"{name} is not implemented yet: {label} is None")
     got = np.asarray(got)
-    expected = np.asarray(expected)
-    if got.shape != expected.shape:
-        raise case_failed(name, case, f"{label} has shape {got.shape}, expected {expected.shape}",
+    if got.shape != np.shape(expected):
+        raise case_failed(name, case, f"{label} has shape {got.shape}, expected {np.shape(expected)}",
                           hint)
     if not np.issubdtype(got.dtype, np.number) and got.dtype != bool:
         raise case_failed(name, case, f"{label} has dtype {got.dtype}, expected numbers")
-    if not np.allclose(got.astype(float), expected, rtol=rtol, atol=atol):
-        bad = np.argwhere(~np.isclose(got.astype(float), expected, rtol=rtol, atol=atol))
+
+
+def assert_same_array(name: str, case: str, got, expected, label: str = "the result",
+                      hint: str = "", rtol: float = 1e-6, atol: float = 1e-7) -> None:
+    """Shape then values, with a tolerance: another summation order is not a mistake."""
+    assert_shape(name, case, got, expected, label, hint)
+    got = np.asarray(got).astype(float)
+    expected = np.asarray(expected)
+    if not np.allclose(got, expected, rtol=rtol, atol=atol):
+        bad = np.argwhere(~np.isclose(got, expected, rtol=rtol, atol=atol))
         idx = tuple(int(i) for i in bad[0])
         raise case_failed(name, case,
                           f"{label} is wrong at {len(bad)} of {expected.size} positions, "

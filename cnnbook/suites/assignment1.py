@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from cnnbook import expected as stored
-from cnnbook.checker import (NotImplementedYet, assert_same_array, call, case_failed,
-                             exercise, register_suite)
+from cnnbook.checker import (NotImplementedYet, assert_same_array, assert_shape, call,
+                             case_failed, exercise, register_suite)
 
 ASSIGNMENT = "assignment1"
 
@@ -48,9 +48,11 @@ def conv_forward_cases() -> dict[str, tuple]:
     strided = (r.randn(2, 7, 6, 2), r.randn(3, 3, 2, 3), r.randn(1, 1, 1, 3), {"pad": 0, "stride": 2})
     r = rng(4)
     uneven = (r.randn(1, 6, 9, 2), r.randn(2, 2, 2, 2), r.randn(1, 1, 1, 2), {"pad": 2, "stride": 3})
+    first = course_conv_backward_input()[:3] + ({"pad": 2, "stride": 1},)
     return {"stride 1, pad 0": plain, "stride 1, pad 1": padded,
             "stride 2, pad 0": strided, "stride 3, pad 2, even f": uneven,
-            "of the course (stride 2, pad 1)": course}
+            "of the course (stride 2, pad 1)": course,
+            "of the course's first version (stride 1, pad 2)": first}
 
 
 def pool_forward_cases() -> dict[str, tuple]:
@@ -125,6 +127,10 @@ SIZE_HINT = ("n_H = floor((n_H_prev + 2*pad - f) / stride) + 1, the same for n_W
              "int() or // gives the floor")
 STRIDE_HINT = "the window ignores the stride: vert_start = h * stride, horiz_start = w * stride"
 BATCH_HINT = "every example got the result of example 0: index the batch with the loop's i"
+BATCH_GRADIENT_HINT = ("all the gradient went to example 0 and the other examples got none: "
+                       "index the batch with the loop's i")
+SHARED_DA_PREV_PAD_HINT = ("example i got the gradient of examples 0 to i: every example added to "
+                           "the same da_prev_pad; take da_prev_pad = dA_prev_pad[i] in the loop over i")
 UNPAD_HINT = ("with pad = 0, [pad:-pad] is [0:0], an empty slice: unpad with "
               "[pad:pad + n_H_prev, pad:pad + n_W_prev]")
 
@@ -151,6 +157,12 @@ def _same_as_example_0(got, want) -> bool:
 def _only_example_0(got, want) -> bool:
     """True when all gradient landed in example 0 and the others stayed zero."""
     return got.shape[0] > 1 and np.all(got[1:] == 0) and np.any(want[1:] != 0)
+
+
+def _accumulated_over_examples(got, want) -> bool:
+    """True when example i got the sum of the gradients of examples 0 to i."""
+    return (got.shape[0] > 1 and np.any(want[1:] != 0)
+            and np.allclose(got, np.cumsum(want, axis=0), **TOL))
 
 
 def _unpack_forward(name, result, case):
@@ -244,6 +256,7 @@ CONV_FORWARD_HINTS = {
     "stride 3, pad 2, even f": ("the window is f wide (vert_end = vert_start + f), starts at "
                                 "h * stride and slides over the padded input"),
     "of the course (stride 2, pad 1)": "compare with the earlier cases, which passed",
+    "of the course's first version (stride 1, pad 2)": "compare with the earlier cases, which passed",
 }
 
 
@@ -257,7 +270,7 @@ def _conv_forward(target):
                          on_error=lambda err: hint if "broadcast" in str(err) else "")
         Z, cache = _unpack_forward(name, result, case)
         want = expected(f"{name}/{case}")
-        assert_same_array(name, case, Z, want, "Z", SIZE_HINT)
+        assert_shape(name, case, Z, want, "Z", SIZE_HINT)
         Z = np.asarray(Z, dtype=float)
         if not _ok(Z, want):
             if _same_as_example_0(Z, want):
@@ -272,6 +285,11 @@ def _conv_forward(target):
     if not (np.isclose(np.mean(Z), 0.5511276474566768, rtol=1e-9, atol=0)
             and np.allclose(Z[0, 2, 1], z021, atol=1e-7)):
         raise case_failed(name, "of the course", "mean(Z) or Z[0, 2, 1] differs from the course's values")
+    # One published solution printed 0.15585932488906465 here: the bias added inside the sum.
+    Z = np.asarray(call(name, target, *conv_forward_cases()["of the course's first version (stride 1, pad 2)"])[0][0])
+    if not np.isclose(np.mean(Z), 0.0028129462864862967, rtol=1e-9, atol=0):
+        raise case_failed(name, "of the course's first version", f"mean(Z) is {float(np.mean(Z))!r}, "
+                          "expected 0.0028129462864862967")
 
 
 def _pool_forward_hint(case):
@@ -289,8 +307,8 @@ def _pool_forward(target):
         result, _ = call(name, target, *args, case=case)
         A, cache = _unpack_forward(name, result, case)
         want = expected(f"{name}/{case}")
-        assert_same_array(name, case, A, want, "A",
-                          "n_H = floor((n_H_prev - f) / stride) + 1, the same for n_W")
+        assert_shape(name, case, A, want, "A",
+                      "n_H = floor((n_H_prev - f) / stride) + 1, the same for n_W")
         A = np.asarray(A, dtype=float)
         if not _ok(A, want):
             ratio = np.median(A / want)
@@ -356,7 +374,7 @@ def _conv_backward(target):
             hint = f"{label} has the shape of {given}"
             if value is not None and np.shape(value)[1:3] == (0, 0):
                 hint = UNPAD_HINT
-            assert_same_array(name, case, value, want, label, hint)
+            assert_shape(name, case, value, want, label, hint)
             value = np.asarray(value, dtype=float)
             if _ok(value, want):
                 continue
@@ -364,7 +382,15 @@ def _conv_backward(target):
                 hint = ("db[:, :, :, c] is the sum of dZ[i, h, w, c] over i, h and w: "
                         "accumulate it with +=")
             elif label == "dA_prev" and _only_example_0(value, want):
-                hint = BATCH_HINT.replace("result", "gradient")
+                hint = BATCH_GRADIENT_HINT
+            elif label == "dA_prev" and _accumulated_over_examples(value, want):
+                hint = SHARED_DA_PREV_PAD_HINT
+            elif (label == "dA_prev" and case.startswith("f 1")
+                  and np.allclose(value, dZ[..., -1:] * W[0, 0, :, -1], **TOL)):
+                # With f = 1 each input is in one window, where the n_C filters add up.
+                hint = ("dA_prev kept only the last filter's term: every filter c adds "
+                        "W[:, :, :, c] * dZ[i, h, w, c] to the window, so use "
+                        "da_prev_pad[window] += ..., not =")
             elif label == "dW" and case.startswith("f 1"):
                 hint = "dW[:, :, :, c] collects a_slice * dZ[i, h, w, c] from every window: use +="
             else:
@@ -446,7 +472,7 @@ def _pool_backward(target):
     for case, (dA, cache, mode) in cases.items():
         result, _ = call(name, target, dA, cache, mode, case=case)
         want = expected(f"{name}/{case}")
-        assert_same_array(name, case, result, want, "dA_prev", "dA_prev has the shape of A_prev")
+        assert_shape(name, case, result, want, "dA_prev", "dA_prev has the shape of A_prev")
         got = np.asarray(result, dtype=float)
         if _ok(got, want):
             continue
@@ -456,7 +482,7 @@ def _pool_backward(target):
         if _ok(got, expected(f"{name}/{_other_mode(case, mode)}")):
             hint = f"this is the result of the other mode: follow mode={mode!r}"
         elif _only_example_0(got, want):
-            hint = BATCH_HINT.replace("result", "gradient")
+            hint = BATCH_GRADIENT_HINT
         elif conserved and "do not overlap" in case:
             hint = STRIDE_HINT
         elif "overlap)" in case and "do not" not in case:
