@@ -2,8 +2,9 @@
 
     cnnbook-release notebooks         regenerate notebooks/ from solutions/ (nbgrader)
     cnnbook-release expected          regenerate the public tests' expected arrays
+    cnnbook-release figures           redraw the figures in images/
     cnnbook-release bundle [-o ZIP]   build the student bundle (no solutions, hidden tests or oracles)
-    cnnbook-release check             exit 1 if notebooks/ or the expected arrays are stale
+    cnnbook-release check             exit 1 if notebooks/, the expected arrays or images/ are stale
 
 (`python -m instructor.release ...` does the same.)
 """
@@ -19,6 +20,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+from cnnbook import figures
 from instructor import make_expected
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,9 +128,10 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("notebooks", help="regenerate notebooks/ from solutions/")
     sub.add_parser("expected", help="regenerate the expected arrays of the public tests")
+    sub.add_parser("figures", help="redraw the figures in images/")
     bundle = sub.add_parser("bundle", help="build the student bundle")
     bundle.add_argument("-o", "--output", type=Path, default=ROOT / "bundle" / f"{BUNDLE_NAME}.zip")
-    sub.add_parser("check", help="exit 1 if notebooks/ or the expected arrays are stale")
+    sub.add_parser("check", help="exit 1 if notebooks/, the expected arrays or images/ are stale")
     args = parser.parse_args(argv)
 
     if args.command == "notebooks":
@@ -136,6 +139,8 @@ def main(argv=None) -> int:
         print(f"regenerated {ROOT / 'notebooks'}")
     elif args.command == "expected":
         return make_expected.main([])
+    elif args.command == "figures":
+        return figures.main([])
     elif args.command == "bundle":
         stale = stale_notebooks()
         if stale:
@@ -143,13 +148,13 @@ def main(argv=None) -> int:
             return 1
         print(f"wrote {build_bundle(args.output)}")
     elif args.command == "check":
-        status = make_expected.main(["--check"])
+        status = make_expected.main(["--check"]) | figures.main(["--check"])
         stale = stale_notebooks()
         if stale:
             print(f"stale student notebooks: {', '.join(stale)}")
             status = 1
         if status == 0:
-            print("notebooks/ and the expected arrays are up to date")
+            print("notebooks/, the expected arrays and images/ are up to date")
         return status
     return 0
 
