@@ -1,6 +1,7 @@
 """Set up the workbook and open it, run its tests, or check your notebooks.
 
-    python start.py              set up, copy the notebooks to work/, open JupyterLab
+    python start.py [ARGS]       set up, copy the notebooks to work/, open JupyterLab
+                                 (ARGS go to jupyter lab, e.g. --no-browser --port 8890)
     python start.py test [ARGS]  set up with the test tools, run the whole test suite
                                  (ARGS go to pytest, e.g. -m "not slow" for the fast subset)
     python start.py validate     run nbgrader validate on your notebooks in work/
@@ -102,9 +103,13 @@ def open_lab(extra: list[str]) -> None:
         print(f"New in your work folder: {path.relative_to(ROOT)}")
     target = first_notebook()
     print("Opening JupyterLab; stop it with Ctrl+C in this window.", flush=True)
-    cmd = [venv_python(), "-m", "jupyter", "lab", *extra]
+    # Serve the whole workbook (the notebooks show figures from images/), open the first notebook.
+    cmd = [venv_python(), "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}"]
     if target is not None:
-        cmd.append(target.relative_to(ROOT).as_posix())
+        cmd.append(f"--LabApp.default_url=/lab/tree/{target.relative_to(ROOT).as_posix()}")
+    if getattr(os, "geteuid", lambda: 1)() == 0 and "--allow-root" not in extra:
+        cmd.append("--allow-root")  # JupyterLab refuses to start as root otherwise (containers)
+    cmd += extra
     try:
         subprocess.run([str(c) for c in cmd], env=venv_env(), cwd=ROOT)
     except KeyboardInterrupt:
