@@ -151,3 +151,18 @@ def test_generation_is_byte_identical(tmp_path):
     second = release.generate_elsewhere(tmp_path / "b")
     for path in first.rglob("*.ipynb"):
         assert path.read_bytes() == (second / path.relative_to(first)).read_bytes()
+
+
+@pytest.mark.parametrize("source, passes", [("solutions", True), ("notebooks", False)])
+def test_validate_tells_a_learner_what_still_fails(tmp_path, source, passes):
+    """`python start.py validate` runs `nbgrader validate`, as the README tells learners."""
+    import subprocess
+    import sys
+    path = shutil.copy(ROOT / source / ASSIGNMENT / "part2_backward.ipynb", tmp_path)
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    out = done.stdout + done.stderr
+    if passes:
+        assert "Success! Your notebook passes all the tests." in out, out
+    else:
+        assert "VALIDATION FAILED" in out and "conv_backward is not implemented yet" in out, out
