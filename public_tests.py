@@ -1,6 +1,7 @@
 """Public tests of the workbook: one function per exercise, run from the notebooks.
 
-    conv_forward_test(conv_forward)
+    conv_forward_test(conv_forward)        # Assignment 1
+    convolution_test(Convolution)          # Assignment 2
 
 Each builds its own inputs (its own random generator, so your global seed is left
 alone), checks shapes, values and that your inputs stay unmodified, and prints
@@ -14,6 +15,7 @@ __all__ = [
     "zero_pad_test", "conv_single_step_test", "conv_forward_test", "pool_forward_test",
     "conv_backward_test", "create_mask_from_window_test", "distribute_value_test",
     "pool_backward_test",
+    "im2col_test", "col2im_test", "convolution_test", "maxpool_test", "avgpool_test",
 ]
 
 
@@ -55,3 +57,30 @@ def distribute_value_test(target):
 def pool_backward_test(target):
     """pool_backward(dA, cache, mode): gradient routed through masks or shared equally."""
     check("pool_backward", target)
+
+
+# Assignment 2, "Fast layers with im2col" (channels-first) ------------------------
+
+def im2col_test(target):
+    """im2col(input_data, filter_h, filter_w, stride, pad): rows (n, i, j), columns (c, y, x)."""
+    check("im2col", target)
+
+
+def col2im_test(target):
+    """col2im(col, input_shape, filter_h, filter_w, stride, pad): overlaps add up; im2col's adjoint."""
+    check("col2im", target)
+
+
+def convolution_test(target):
+    """Convolution(W, b, stride, pad): forward to channels-first, backward sets dW and db."""
+    check("Convolution", target)
+
+
+def maxpool_test(target):
+    """MaxPool(pool_h, pool_w, stride, pad): -inf padding, the gradient to each window's maximum."""
+    check("MaxPool", target)
+
+
+def avgpool_test(target):
+    """AvgPool(pool_h, pool_w, stride, pad): zero padding, divided by the full window area."""
+    check("AvgPool", target)

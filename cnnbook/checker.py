@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["CheckFailed", "Exercise", "check", "exercise", "register_suite",
-           "register_reference", "call", "assert_shape", "assert_same_array", "case_failed"]
+           "register_reference", "call", "close", "assert_shape", "assert_same_array", "case_failed"]
 
 
 class CheckFailed(AssertionError):
@@ -129,21 +129,28 @@ def check(name: str, target, suite: str = "public", quiet: bool = False) -> None
 def _with_helpers(ex: Exercise, target):
     """Return target with earlier exercises' functions it uses replaced by references.
 
+    ``target`` is a function or a class (whose methods are rebuilt the same way).
     Where no reference is installed (the student bundle), the learner's own
     helpers are checked first, so that a failure is blamed on the right function.
     """
-    if not ex.helpers or not isinstance(target, types.FunctionType):
+    if isinstance(target, types.FunctionType):
+        functions = {"": target}
+    elif isinstance(target, type):
+        functions = {k: v for k, v in vars(target).items() if isinstance(v, types.FunctionType)}
+    else:
         return target
-    used = [h for h in ex.helpers if h in _names_used(target.__code__)]
+    used = [h for h in ex.helpers if any(h in _names_used(f.__code__) for f in functions.values())]
     if not used:
         return target
     if all(h in _REFERENCE for h in used):
-        env = dict(target.__globals__)
-        env.update({h: _REFERENCE[h] for h in used})
-        return types.FunctionType(target.__code__, env, target.__name__,
-                                  target.__defaults__, target.__closure__)
+        swapped = {k: _rebind(f, {h: _REFERENCE[h] for h in used}) for k, f in functions.items()}
+        if isinstance(target, types.FunctionType):
+            return swapped[""]
+        # A subclass with the rebuilt methods: still an instance of the learner's class.
+        return type(target.__name__, (target,), {"__module__": target.__module__, **swapped})
+    env = next(iter(functions.values())).__globals__
     for h in used:
-        helper = target.__globals__.get(h)
+        helper = env.get(h)
         if helper is None:
             continue  # a NameError will point at it when the target runs
         try:
@@ -152,6 +159,15 @@ def _with_helpers(ex: Exercise, target):
             raise CheckFailed(f"{ex.name} calls your {h}, which does not pass "
                               f"{h}_test yet ({err}). Fix {h} first.") from None
     return target
+
+
+def _rebind(fn: types.FunctionType, replace: dict) -> types.FunctionType:
+    env = dict(fn.__globals__)
+    env.update(replace)
+    new = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, fn.__closure__)
+    new.__kwdefaults__ = fn.__kwdefaults__
+    new.__qualname__ = fn.__qualname__
+    return new
 
 
 def _names_used(code: types.CodeType) -> set[str]:
@@ -232,6 +248,15 @@ def case_failed(name: str, case: str, what: str, hint: str = "") -> CheckFailed:
     return CheckFailed(f"{name}: {what} on the case {case}." + (f" Hint: {hint}" if hint else ""))
 
 
+RTOL, ATOL = 1e-6, 1e-7
+
+
+def close(got, expected, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    """Same shape and equal within the tolerance every check uses."""
+    got = np.asarray(got, dtype=float)
+    return got.shape == np.shape(expected) and np.allclose(got, expected, rtol=rtol, atol=atol)
+
+
 def assert_shape(name: str, case: str, got, expected, label: str = "the result",
                  hint: str = "") -> None:
     """That there is a result, of numbers, of the expected shape (``hint`` if the shape is wrong)."""
@@ -246,7 +271,7 @@ def assert_shape(name: str, case: str, got, expected, label: str = "the result",
 
 
 def assert_same_array(name: str, case: str, got, expected, label: str = "the result",
-                      hint: str = "", rtol: float = 1e-6, atol: float = 1e-7) -> None:
+                      hint: str = "", rtol: float = RTOL, atol: float = ATOL) -> None:
     """Shape then values, with a tolerance: another summation order is not a mistake."""
     assert_shape(name, case, got, expected, label, hint)
     got = np.asarray(got).astype(float)

@@ -14,6 +14,7 @@ import numpy as np
 
 from cnnbook import expected as stored
 from cnnbook.suites import assignment1 as a1
+from cnnbook.suites import assignment2 as a2
 from instructor import solutions
 
 
@@ -36,7 +37,28 @@ def assignment1_arrays() -> dict[str, np.ndarray]:
     return out
 
 
-BUILDERS = {"assignment1": assignment1_arrays}
+def assignment2_arrays() -> dict[str, np.ndarray]:
+    fn = solutions.load("assignment2")
+    out: dict[str, np.ndarray] = {}
+    for case, args in a2.im2col_cases().items():
+        out[f"im2col/{case}"] = fn["im2col"](*args)
+    for case, (col, shape, fh, fw, stride, pad, x) in a2.col2im_cases().items():
+        out[f"col2im/{case}"] = fn["col2im"](col, shape, fh, fw, stride, pad)
+        out[f"col2im/{case}/im2col(x)"] = fn["im2col"](x, fh, fw, stride, pad)
+    for case, (x, W, b, stride, pad, dout) in a2.convolution_cases().items():
+        layer = fn["Convolution"](W.copy(), b.copy(), stride, pad)
+        out[f"Convolution/{case}/out"] = layer.forward(x)
+        out[f"Convolution/{case}/dx"] = layer.backward(dout)
+        out[f"Convolution/{case}/dW"], out[f"Convolution/{case}/db"] = layer.dW, layer.db
+    for name in ("MaxPool", "AvgPool"):
+        for case, (x, ph, pw, stride, pad, dout) in a2.pool_cases().items():
+            layer = fn[name](ph, pw, stride, pad)
+            out[f"{name}/{case}/out"] = layer.forward(x)
+            out[f"{name}/{case}/dx"] = layer.backward(dout)
+    return out
+
+
+BUILDERS = {"assignment1": assignment1_arrays, "assignment2": assignment2_arrays}
 
 
 def serialize(arrays: dict[str, np.ndarray]) -> bytes:

@@ -24,7 +24,7 @@ from cnnbook import figures
 from instructor import make_expected
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ["assignment1"]
+ASSIGNMENTS = ["assignment1", "assignment2"]
 BUNDLE_NAME = "cnn-workbook-student"
 
 # What a student gets, relative to the repository root; directories are copied whole.

@@ -20,10 +20,11 @@ def solution_cells(assignment: str):
 
 
 def load(assignment: str) -> dict:
-    """Namespace holding every function the answer cells of ``assignment`` define."""
-    namespace: dict = {}
+    """Every function and class the answer cells of ``assignment`` define, by name."""
+    module = f"solutions.{assignment}"
+    namespace: dict = {"__name__": module}
     exec("import numpy as np", namespace)
     for path, source in solution_cells(assignment):
         exec(compile(source, str(path), "exec"), namespace)
     return {k: v for k, v in namespace.items() if callable(v) and not k.startswith("_")
-            and getattr(v, "__module__", None) is None}
+            and getattr(v, "__module__", None) == module}

@@ -11,6 +11,7 @@ from instructor import release
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "assignment1"
+GRADED = {"assignment1": 8, "assignment2": 5}
 
 # One learner bug per exercise family; each must cost that exercise's points only.
 BUGS = {
@@ -46,6 +47,42 @@ def create_mask_from_window(x):
 ''',
 }
 
+# Assignment 2: col2im is a helper of all three layers, which must keep their points.
+BUGS_A2 = {
+    "col2im": '''
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    N, C, H, W = input_shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for y in range(filter_h):
+        for x in range(filter_w):
+            img[:, :, y:y + stride * out_h:stride, x:x + stride * out_w:stride] = col[:, :, y, x]
+    return img[:, :, pad:pad + H, pad:pad + W]
+''',
+    "AvgPool": '''
+class AvgPool:
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - self.pool_h) // self.stride + 1
+        out_w = (W + 2 * self.pad - self.pool_w) // self.stride + 1
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad).reshape(-1, self.pool_h * self.pool_w)
+        self.x = x
+        return col.mean(axis=1).reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        size = self.pool_h * self.pool_w
+        dout = dout.transpose(0, 2, 3, 1)
+        dcol = np.repeat(dout.reshape(-1, 1), size, axis=1)  # forgot to divide by the area
+        dcol = dcol.reshape(dout.shape[0] * dout.shape[1] * dout.shape[2], -1)
+        return col2im(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
+''',
+}
+
 WARNS = '''
 def distribute_value(dz, shape):
     import warnings
@@ -68,21 +105,21 @@ def api(course):
     return NbGraderAPI(config=release.nbgrader_config(course))
 
 
-def answer_sources():
+def answer_sources(assignment=ASSIGNMENT):
     """grade_id -> source of each answer cell of the solutions."""
     out = {}
-    for path in sorted((ROOT / "solutions" / ASSIGNMENT).glob("*.ipynb")):
+    for path in sorted((ROOT / "solutions" / assignment).glob("*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
                 out[grade_id(cell)] = "".join(cell["source"])
     return out
 
 
-def submit(course, student, answers=None, extra_files=None):
+def submit(course, student, answers=None, extra_files=None, assignment=ASSIGNMENT):
     """Hand in the student notebooks with the given answer cells filled in."""
-    dest = course / "submitted" / student / ASSIGNMENT
+    dest = course / "submitted" / student / assignment
     dest.mkdir(parents=True)
-    for path in sorted((course / "notebooks" / ASSIGNMENT).glob("*.ipynb")):
+    for path in sorted((course / "notebooks" / assignment).glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
             if answers and grade_id(cell) in answers:
@@ -92,31 +129,33 @@ def submit(course, student, answers=None, extra_files=None):
         (dest / name).write_text(text, encoding="utf-8")
 
 
-def scores(course, student):
+def scores(course, student, assignment=ASSIGNMENT):
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        sub = gb.find_submission(ASSIGNMENT, student)
+        sub = gb.find_submission(assignment, student)
         return {g.name.removesuffix("_test"): (g.score, g.max_score)
                 for nb in sub.notebooks for g in nb.grades}
 
 
-def autograde(api, course, student):
-    result = api.autograde(ASSIGNMENT, student, force=True, create=True)
+def autograde(api, course, student, assignment=ASSIGNMENT):
+    result = api.autograde(assignment, student, force=True, create=True)
     assert result["success"], result["log"] + str(result["error"])
-    return scores(course, student)
+    return scores(course, student, assignment)
 
 
-def test_solutions_score_full_marks(api, course):
-    submit(course, "perfect", answer_sources())
-    got = autograde(api, course, "perfect")
-    assert len(got) == 8
+@pytest.mark.parametrize("assignment", sorted(GRADED))
+def test_solutions_score_full_marks(api, course, assignment):
+    submit(course, "perfect", answer_sources(assignment), assignment=assignment)
+    got = autograde(api, course, "perfect", assignment)
+    assert len(got) == GRADED[assignment]
     assert all(score == max_score > 0 for score, max_score in got.values()), got
 
 
-def test_untouched_student_version_scores_zero(api, course):
-    submit(course, "stub")
-    got = autograde(api, course, "stub")
-    assert len(got) == 8 and all(score == 0 for score, _ in got.values()), got
+@pytest.mark.parametrize("assignment", sorted(GRADED))
+def test_untouched_student_version_scores_zero(api, course, assignment):
+    submit(course, "stub", assignment=assignment)
+    got = autograde(api, course, "stub", assignment)
+    assert len(got) == GRADED[assignment] and all(score == 0 for score, _ in got.values()), got
 
 
 @pytest.mark.parametrize("bug", sorted(BUGS))
@@ -127,6 +166,15 @@ def test_one_bug_costs_one_exercise(api, course, bug):
     lost = {name for name, (score, max_score) in got.items() if score != max_score}
     assert lost == {bug}, got
     assert got[bug][0] == 0
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS_A2))
+def test_one_bug_costs_one_exercise_in_assignment2(api, course, bug):
+    student = f"bug-{bug}"
+    submit(course, student, {**answer_sources("assignment2"), bug: BUGS_A2[bug]}, assignment="assignment2")
+    got = autograde(api, course, student, "assignment2")
+    lost = {name for name, (score, max_score) in got.items() if score != max_score}
+    assert lost == {bug}, got
 
 
 def test_a_warning_in_a_correct_answer_costs_nothing(api, course):

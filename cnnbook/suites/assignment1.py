@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from cnnbook import expected as stored
-from cnnbook.checker import (NotImplementedYet, assert_same_array, assert_shape, call,
-                             case_failed, exercise, register_suite)
+from cnnbook.checker import (ATOL, RTOL, NotImplementedYet, assert_same_array, assert_shape,
+                             call, case_failed, close, exercise, register_suite)
 
 ASSIGNMENT = "assignment1"
 
@@ -122,7 +122,7 @@ def expected(key: str) -> np.ndarray:
 
 # Checks -------------------------------------------------------------------
 
-TOL = dict(rtol=1e-6, atol=1e-7)
+TOL = dict(rtol=RTOL, atol=ATOL)
 SIZE_HINT = ("n_H = floor((n_H_prev + 2*pad - f) / stride) + 1, the same for n_W; "
              "int() or // gives the floor")
 STRIDE_HINT = "the window ignores the stride: vert_start = h * stride, horiz_start = w * stride"
@@ -133,11 +133,6 @@ SHARED_DA_PREV_PAD_HINT = ("example i got the gradient of examples 0 to i: every
                            "the same da_prev_pad; take da_prev_pad = dA_prev_pad[i] in the loop over i")
 UNPAD_HINT = ("with pad = 0, [pad:-pad] is [0:0], an empty slice: unpad with "
               "[pad:pad + n_H_prev, pad:pad + n_W_prev]")
-
-
-def _ok(got, exp) -> bool:
-    got = np.asarray(got, dtype=float)
-    return got.shape == np.shape(exp) and np.allclose(got, exp, **TOL)
 
 
 def _returned_none(name):
@@ -272,7 +267,7 @@ def _conv_forward(target):
         want = expected(f"{name}/{case}")
         assert_shape(name, case, Z, want, "Z", SIZE_HINT)
         Z = np.asarray(Z, dtype=float)
-        if not _ok(Z, want):
+        if not close(Z, want):
             if _same_as_example_0(Z, want):
                 hint = BATCH_HINT
             elif np.allclose(Z - want, b.reshape(-1) * (W[..., 0].size - 1), **TOL):
@@ -310,9 +305,9 @@ def _pool_forward(target):
         assert_shape(name, case, A, want, "A",
                       "n_H = floor((n_H_prev - f) / stride) + 1, the same for n_W")
         A = np.asarray(A, dtype=float)
-        if not _ok(A, want):
+        if not close(A, want):
             ratio = np.median(A / want)
-            if _ok(A, expected(f"{name}/{_other_mode(case, mode)}")):
+            if close(A, expected(f"{name}/{_other_mode(case, mode)}")):
                 hint = f"this is the result of the other mode: follow mode={mode!r}"
             elif _same_as_example_0(A, want):
                 hint = BATCH_HINT
@@ -376,7 +371,7 @@ def _conv_backward(target):
                 hint = UNPAD_HINT
             assert_shape(name, case, value, want, label, hint)
             value = np.asarray(value, dtype=float)
-            if _ok(value, want):
+            if close(value, want):
                 continue
             if label == "db":
                 hint = ("db[:, :, :, c] is the sum of dZ[i, h, w, c] over i, h and w: "
@@ -474,12 +469,12 @@ def _pool_backward(target):
         want = expected(f"{name}/{case}")
         assert_shape(name, case, result, want, "dA_prev", "dA_prev has the shape of A_prev")
         got = np.asarray(result, dtype=float)
-        if _ok(got, want):
+        if close(got, want):
             continue
         f = cache[1]["f"]
         # Each window hands on all of its gradient, whatever the mode (no ties here).
         conserved = np.isclose(got.sum(), dA.sum(), **TOL)
-        if _ok(got, expected(f"{name}/{_other_mode(case, mode)}")):
+        if close(got, expected(f"{name}/{_other_mode(case, mode)}")):
             hint = f"this is the result of the other mode: follow mode={mode!r}"
         elif _only_example_0(got, want):
             hint = BATCH_GRADIENT_HINT

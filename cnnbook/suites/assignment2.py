@@ -1,0 +1,285 @@
+"""Public tests of Assignment 2, "Fast layers with im2col" (channels-first).
+
+As in Assignment 1: small cases from simple to hard, each failure with a hint for
+the mistake it points to, inputs from the checks' own generator, expected arrays
+read from ``cnnbook/expected/assignment2.npz`` (generated from the solutions).
+The cases cover stride > 1, pad > 0, pad = 0, non-square inputs and kernels and
+a batch of one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnbook import expected as stored
+from cnnbook.checker import (CheckFailed, NotImplementedYet, assert_same_array, assert_shape, call,
+                             case_failed, close, exercise, register_suite)
+
+ASSIGNMENT = "assignment2"
+
+exercise("im2col")
+exercise("col2im")
+for _layer in ("Convolution", "MaxPool", "AvgPool"):
+    exercise(_layer, helpers=("im2col", "col2im"))
+
+
+def rng(seed: int) -> np.random.RandomState:
+    return np.random.RandomState(seed)
+
+
+def out_shape(H: int, W: int, fh: int, fw: int, stride: int, pad: int) -> tuple[int, int]:
+    return (H + 2 * pad - fh) // stride + 1, (W + 2 * pad - fw) // stride + 1
+
+
+# Case inputs, shared with instructor/make_expected.py ---------------------------
+
+def im2col_cases() -> dict[str, tuple]:
+    """name -> (input_data, filter_h, filter_w, stride, pad)"""
+    return {
+        "3 x 3, 2 x 2 filter (the worked example)": (np.arange(9.0).reshape(1, 1, 3, 3), 2, 2, 1, 0),
+        "2 channels, 2 x 3 filter": (rng(1).randn(1, 2, 4, 5), 2, 3, 1, 0),
+        "stride 2, pad 1": (rng(2).randn(2, 3, 5, 4), 3, 3, 2, 1),
+        "stride 3, pad 2, non-square": (rng(3).randn(2, 1, 6, 7), 2, 3, 3, 2),
+    }
+
+
+def col2im_cases() -> dict[str, tuple]:
+    """name -> (col, input_shape, filter_h, filter_w, stride, pad, x); x is for the adjoint check."""
+    cases = {}
+    for k, (name, shape, fh, fw, stride, pad) in enumerate([
+            ("windows do not overlap (stride 2)", (1, 2, 4, 4), 2, 2, 2, 0),
+            ("windows overlap (stride 1)", (2, 2, 4, 5), 2, 3, 1, 0),
+            ("stride 2, pad 1", (1, 3, 5, 4), 3, 3, 2, 1)]):
+        r = rng(10 + k)
+        oh, ow = out_shape(shape[2], shape[3], fh, fw, stride, pad)
+        col = r.randn(shape[0] * oh * ow, shape[1] * fh * fw)
+        cases[name] = (col, shape, fh, fw, stride, pad, r.randn(*shape))
+    return cases
+
+
+def convolution_cases() -> dict[str, tuple]:
+    """name -> (x, W, b, stride, pad, dout)"""
+    cases = {"1 filter (the worked example)":
+             (np.arange(9.0).reshape(1, 1, 3, 3), np.array([[[[1.0, 0], [0, 1]]]]), np.array([0.5]), 1, 0)}
+    r = rng(4)
+    cases["stride 1, pad 0"] = (r.randn(2, 3, 4, 5), r.randn(2, 3, 2, 2), r.randn(2), 1, 0)
+    cases["stride 2, pad 1, 3 x 2 filters"] = (r.randn(2, 3, 5, 6), r.randn(4, 3, 3, 2), r.randn(4), 2, 1)
+    cases["batch 1, stride 3, pad 2"] = (r.randn(1, 2, 6, 5), r.randn(3, 2, 2, 3), r.randn(3), 3, 2)
+    out = {}
+    for name, (x, W, b, stride, pad) in cases.items():
+        oh, ow = out_shape(x.shape[2], x.shape[3], W.shape[2], W.shape[3], stride, pad)
+        out[name] = (x, W, b, stride, pad, r.randn(x.shape[0], W.shape[0], oh, ow))
+    return out
+
+
+def pool_cases() -> dict[str, tuple]:
+    """name -> (x, pool_h, pool_w, stride, pad, dout); the same cases for MaxPool and AvgPool."""
+    r = rng(5)
+    cases = {
+        "2 x 2, stride 2": (r.randn(2, 3, 4, 4), 2, 2, 2, 0),
+        "3 x 2, stride 1, non-square": (r.randn(1, 2, 5, 4), 3, 2, 1, 0),
+        # All negative, so a zero border would win a max.
+        "2 x 2, stride 2, pad 1, all values negative": (-np.abs(r.randn(1, 2, 5, 3)) - 0.1, 2, 2, 2, 1),
+        "batch 1, 3 x 3, stride 2, pad 1": (r.randn(1, 1, 5, 5), 3, 3, 2, 1),
+    }
+    out = {}
+    for name, (x, ph, pw, stride, pad) in cases.items():
+        oh, ow = out_shape(x.shape[2], x.shape[3], ph, pw, stride, pad)
+        out[name] = (x, ph, pw, stride, pad, r.randn(x.shape[0], x.shape[1], oh, ow))
+    return out
+
+
+def expected(key: str) -> np.ndarray:
+    return stored.load(ASSIGNMENT)[key]
+
+
+# Checks ---------------------------------------------------------------------
+
+STRIDE_HINT = "move each window by the stride: img[:, :, y:y_end:stride, x:x_end:stride]"
+CHANNELS_FIRST_HINT = ("the output must be channels-first: reshape to (N, out_h, out_w, FN), "
+                       "then transpose(0, 3, 1, 2)")
+
+
+def _same_rows_other_order(got, want) -> bool:
+    """Every row holds the right values, in another column order."""
+    return got.shape == want.shape and np.allclose(np.sort(got, axis=1), np.sort(want, axis=1))
+
+
+def _same_rows_other_row_order(got, want) -> bool:
+    return got.shape == want.shape and np.allclose(got[np.lexsort(got.T[::-1])],
+                                                   want[np.lexsort(want.T[::-1])])
+
+
+@register_suite("im2col")
+def _im2col(target):
+    name = "im2col"
+    for case, (x, fh, fw, stride, pad) in im2col_cases().items():
+        got, _ = call(name, target, x, fh, fw, stride, pad, case=case)
+        want = expected(f"{name}/{case}")
+        oh, ow = out_shape(x.shape[2], x.shape[3], fh, fw, stride, pad)
+        assert_shape(name, case, got, want, "col",
+                     f"col has N*out_h*out_w = {want.shape[0]} rows and C*filter_h*filter_w = "
+                     f"{want.shape[1]} columns, with out_h = (H + 2*pad - filter_h)//stride + 1 = {oh}")
+        got = np.asarray(got, dtype=float)
+        if close(got, want):
+            continue
+        if _same_rows_other_order(got, want):
+            hint = ("each row has the right values in the wrong order: columns go (c, y, x), so "
+                    "transpose to (N, out_h, out_w, C, filter_h, filter_w) before the reshape")
+        elif _same_rows_other_row_order(got, want):
+            hint = "the rows are in the wrong order: they go (n, i, j), example by example, row by row"
+        elif stride > 1:
+            hint = STRIDE_HINT
+        elif pad > 0:
+            hint = "pad the height and width first: np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))"
+        else:
+            hint = "col[:, :, y, x, :, :] = img[:, :, y:y + stride*out_h:stride, x:x + stride*out_w:stride]"
+        assert_same_array(name, case, got, want, "col", hint)
+
+
+@register_suite("col2im")
+def _col2im(target):
+    name = "col2im"
+    for case, (col, shape, fh, fw, stride, pad, x) in col2im_cases().items():
+        got, _ = call(name, target, col, shape, fh, fw, stride, pad, case=case)
+        want = expected(f"{name}/{case}")
+        hint = "img has the input's shape (N, C, H, W)"
+        if got is not None and np.shape(got) == (shape[0], shape[1], shape[2] + 2 * pad, shape[3] + 2 * pad):
+            hint = "cut the padding off at the end: img[:, :, pad:pad + H, pad:pad + W]"
+        assert_shape(name, case, got, want, "img", hint)
+        got = np.asarray(got, dtype=float)
+        if not close(got, want):
+            if case == "windows overlap (stride 1)":
+                hint = ("windows overlap here: add with +=, so that a value seen by several "
+                        "windows collects the gradient of each")
+            elif stride > 1 and pad == 0:
+                hint = STRIDE_HINT.replace("each window", "each window's values back")
+            else:
+                hint = ("reshape col to (N, out_h, out_w, C, filter_h, filter_w), transpose it to "
+                        "(N, C, filter_h, filter_w, out_h, out_w), and add col[:, :, y, x] back "
+                        "into img[:, :, y:y_end:stride, x:x_end:stride]")
+            assert_same_array(name, case, got, want, "img", hint)
+        # The adjoint property, with im2col(x) as stored: <im2col(x), col> = <x, col2im(col)>.
+        lhs = float(np.sum(expected(f"{name}/{case}/im2col(x)") * col))
+        rhs = float(np.sum(x * got))
+        if not np.isclose(lhs, rhs, rtol=1e-9, atol=1e-9):
+            raise case_failed(name, case, f"<im2col(x), col> = {lhs:.6g} but <x, col2im(col)> = "
+                              f"{rhs:.6g}", "col2im must be the adjoint of im2col")
+
+
+def _layer(name, cls, *args):
+    try:
+        return cls(*args)
+    except NotImplementedError:
+        raise NotImplementedYet(f"{name} is not implemented yet") from None
+    except Exception as err:
+        raise CheckFailed(f"{name}({', '.join(map(_brief, args))}) could not be created: "
+                          f"{type(err).__name__}: {err}") from None
+
+
+def _brief(arg) -> str:
+    return f"array{np.shape(arg)}" if isinstance(arg, np.ndarray) else repr(arg)
+
+
+def _backward_grads(name, layer, dout, case, params):
+    dx, _ = call(f"{name}.backward", layer.backward, dout, case=case)
+    grads = {"dx": dx}
+    for p in params:
+        value = getattr(layer, f"d{p}", None)
+        if value is None:
+            raise case_failed(name, case, f"backward did not set self.d{p}",
+                              f"store the gradient of {p} in self.d{p}")
+        grads[f"d{p}"] = value
+    return grads
+
+
+@register_suite("Convolution")
+def _convolution(target):
+    name = "Convolution"
+    for case, (x, W, b, stride, pad, dout) in convolution_cases().items():
+        W0, b0 = W.copy(), b.copy()
+        layer = _layer(name, target, W.copy(), b.copy(), stride, pad)
+        out, _ = call(f"{name}.forward", layer.forward, x, case=case)
+        want = expected(f"{name}/{case}/out")
+        N, FN, oh, ow = want.shape
+        hint = "out has shape (N, FN, out_h, out_w)"
+        if out is not None and np.shape(out) == (N, oh, ow, FN) != want.shape:
+            hint = CHANNELS_FIRST_HINT
+        assert_shape(f"{name}.forward", case, out, want, "out", hint)
+        out = np.asarray(out, dtype=float)
+        if not close(out, want):
+            if np.allclose(out.ravel(), want.transpose(0, 2, 3, 1).ravel()):
+                hint = CHANNELS_FIRST_HINT
+            else:
+                hint = "out = col @ W.reshape(FN, -1).T + b, one row per window, one column per filter"
+            assert_same_array(f"{name}.forward", case, out, want, "out", hint)
+        grads = _backward_grads(name, layer, dout, case, ("W", "b"))
+        for label, shape_of in (("dx", "x"), ("dW", "W"), ("db", "b")):
+            want = expected(f"{name}/{case}/{label}")
+            assert_shape(f"{name}.backward", case, grads[label], want, label,
+                         f"{label} has the shape of {shape_of}, {want.shape}")
+            got = np.asarray(grads[label], dtype=float)
+            if close(got, want):
+                continue
+            if label == "db":
+                hint = "db sums dout over the batch and the positions: one number per filter"
+            elif label == "dW" and _same_rows_other_order(got.reshape(1, -1), want.reshape(1, -1)):
+                hint = "dW = (col.T @ dout).T reshaped to (FN, C, FH, FW): check the transpose"
+            elif label == "dW":
+                hint = "rearrange dout like the forward output: dout.transpose(0, 2, 3, 1).reshape(-1, FN)"
+            else:
+                hint = "dcol = dout @ col_W.T, then dx = col2im(dcol, x.shape, FH, FW, stride, pad)"
+            assert_same_array(f"{name}.backward", case, got, want, label, hint)
+        if not (np.array_equal(layer.W, W0) and np.array_equal(layer.b, b0)):
+            raise case_failed(name, case, "forward or backward changed the layer's W or b",
+                              "the gradients go to self.dW and self.db; W and b stay as they are")
+
+
+def _pool_suite(name: str, mode: str):
+    def suite(target):
+        for case, (x, ph, pw, stride, pad, dout) in pool_cases().items():
+            layer = _layer(name, target, ph, pw, stride, pad)
+            out, _ = call(f"{name}.forward", layer.forward, x, case=case)
+            want = expected(f"{name}/{case}/out")
+            assert_shape(f"{name}.forward", case, out, want, "out",
+                         "out has shape (N, C, out_h, out_w), out_h = (H + 2*pad - pool_h)//stride + 1")
+            out = np.asarray(out, dtype=float)
+            if not close(out, want):
+                ratio = np.median(out / want)
+                if out.shape[1] > 1 and np.allclose(out, out[:, :1]):
+                    hint = ("every channel got the same value: pool each channel's window on its "
+                            "own, col.reshape(-1, pool_h * pool_w) before the max")
+                elif mode == "max" and pad and np.any(out == 0) and not np.any(want == 0):
+                    hint = ("the zero padding won the max: pad x with -np.inf yourself "
+                            "(np.pad(..., constant_values=-np.inf)) and call im2col with pad=0")
+                elif mode == "average" and np.allclose(out, ratio * want):
+                    hint = (f"each average is {ratio:.4g} times the right one: divide by the full "
+                            "window area pool_h * pool_w")
+                elif np.allclose(out.ravel(), want.transpose(0, 2, 3, 1).ravel()):
+                    hint = CHANNELS_FIRST_HINT.replace("FN", "C")
+                else:
+                    hint = f"take the {'max' if mode == 'max' else 'mean'} of each row of col.reshape(-1, pool_h * pool_w)"
+                assert_same_array(f"{name}.forward", case, out, want, "out", hint)
+            dx = _backward_grads(name, layer, dout, case, ())["dx"]
+            want = expected(f"{name}/{case}/dx")
+            assert_shape(f"{name}.backward", case, dx, want, "dx", "dx has the shape of x")
+            dx = np.asarray(dx, dtype=float)
+            if close(dx, want):
+                continue
+            share = dx.sum() / dout.sum()
+            if mode == "average" and not np.isclose(share, 1.0):
+                hint = (f"the windows handed on {share:.4g} times their gradient: each value of a "
+                        "window gets dout / (pool_h * pool_w)")
+            elif mode == "average":
+                hint = ("repeat dout / (pool_h * pool_w) over each window's row, reshape to an im2col "
+                        "matrix and fold it back with col2im")
+            else:
+                hint = ("each gradient goes to its window's maximum only: "
+                        "dmax[np.arange(arg_max.size), arg_max] = dout in the rows' order, "
+                        "then col2im into the padded shape and cut the padding off")
+            assert_same_array(f"{name}.backward", case, dx, want, "dx", hint)
+    return suite
+
+
+register_suite("MaxPool")(_pool_suite("MaxPool", "max"))
+register_suite("AvgPool")(_pool_suite("AvgPool", "average"))
