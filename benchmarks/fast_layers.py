@@ -1,0 +1,115 @@
+"""Assignment 2's im2col convolution against loops and, where installed, PyTorch.
+
+    python benchmarks/fast_layers.py [--quick]
+
+For each shape: forward + backward time of the loop layer (instructor/oracles_a2.py)
+and of the im2col solution (solutions/assignment2), their ratio (target: at least
+100), the ratio to torch.nn.functional.conv2d forward + backward on the CPU in
+float64 (target: the solution within 2x), and the solution's GFLOP/s beside the
+machine's float64 matrix-product peak measured in the same run. Times are the best
+of several runs, the implementations interleaved, since the machine may be shared.
+PyTorch is optional: `pip install torch` to include it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from instructor import oracles_a2, solutions  # noqa: E402
+
+SHAPES = [((64, 8, 28, 28), (16, 8, 3, 3)), ((32, 32, 32, 32), (64, 32, 3, 3))]
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def matmul_peak(repeat: int = 5) -> float:
+    """GFLOP/s of a 1024^3 float64 matrix product, the best of ``repeat``."""
+    a, b = np.random.default_rng(0).standard_normal((2, 1024, 1024))
+    return 2 * 1024 ** 3 / best(lambda: a @ b, repeat) / 1e9
+
+
+def conv_flops(x_shape, w_shape, out_hw) -> float:
+    """Multiply-adds of forward, backward data and backward weights: 3 products of one size."""
+    N, C, _, _ = x_shape
+    FN, _, FH, FW = w_shape
+    return 3 * 2 * N * FN * out_hw[0] * out_hw[1] * C * FH * FW
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the first shape, loops once")
+    args = parser.parse_args()
+    fn = solutions.load("assignment2")
+    try:
+        import torch
+        torch.set_num_threads(2)
+    except ImportError:
+        torch = None
+    peak = matmul_peak()
+    print(f"float64 matrix product peak (1024^3): {peak:.1f} GFLOP/s")
+    status = 0
+    for x_shape, w_shape in SHAPES[:1] if args.quick else SHAPES:
+        rng = np.random.default_rng(0)
+        x, W, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+        layer = fn["Convolution"](W, b, stride=1, pad=1)
+        out = layer.forward(x)
+        dout = rng.standard_normal(out.shape)
+
+        def fast():
+            layer.forward(x)
+            layer.backward(dout)
+
+        def loops():
+            oracles_a2.conv_forward(x, W, b, 1, 1)
+            oracles_a2.conv_backward(dout, x, W, 1, 1)
+
+        t_fast = best(fast, 10)
+        t_loop = best(loops, 1)
+        t_fast = min(t_fast, best(fast, 10))  # again after the loops, to interleave
+        ratio = t_loop / t_fast
+        gflops = conv_flops(x_shape, w_shape, out.shape[2:]) / t_fast / 1e9
+        print(f"\nx {x_shape}, W {w_shape}, pad 1, stride 1 (forward + backward)")
+        print(f"  loops   {t_loop * 1e3:10.1f} ms")
+        print(f"  im2col  {t_fast * 1e3:10.1f} ms   {gflops:5.1f} GFLOP/s ({gflops / peak:.0%} of the peak)")
+        print(f"  loops / im2col = {ratio:.0f}   (target >= 100: {'ok' if ratio >= 100 else 'MISSED'})")
+        status |= ratio < 100
+        if torch is None:
+            print("  PyTorch not installed: no comparison")
+            continue
+        tx = torch.tensor(x, requires_grad=True)
+        tW = torch.tensor(W, requires_grad=True)
+        tb = torch.tensor(b, requires_grad=True)
+        tdout = torch.tensor(dout)
+
+        def with_torch():
+            for t in (tx, tW, tb):
+                t.grad = None
+            torch.nn.functional.conv2d(tx, tW, tb, stride=1, padding=1).backward(tdout)
+
+        with_torch()
+        assert np.allclose(tx.grad.numpy(), layer.backward(dout)), "PyTorch and the solution disagree"
+        t_torch = min(best(with_torch, 10), best(with_torch, 10))
+        t_fast = min(t_fast, best(fast, 10))
+        print(f"  PyTorch {t_torch * 1e3:10.1f} ms   im2col / PyTorch = {t_fast / t_torch:.2f}   "
+              f"(target <= 2: {'ok' if t_fast / t_torch <= 2 else 'MISSED'})")
+        status |= t_fast / t_torch > 2
+    return int(status)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
