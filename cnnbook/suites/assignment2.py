@@ -9,6 +9,9 @@ a batch of one.
 
 from __future__ import annotations
 
+import copy
+import re
+
 import numpy as np
 
 from cnnbook import expected as stored
@@ -100,6 +103,38 @@ CHANNELS_FIRST_HINT = ("the output must be channels-first: reshape to (N, out_h,
                        "then transpose(0, 3, 1, 2)")
 
 
+PAD_HINT = "pad the height and width first: np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))"
+DOUT_ORDER_HINT = ("rearrange dout in the order of the rows of col before using it: "
+                   "dout.transpose(0, 2, 3, 1), then reshape")
+
+
+def _probe(fn, *args):
+    """fn(*args) on copies, or None if it raises: a second call of the learner's own code
+    on a rearranged input, to tell which mistake it makes. No reference is computed."""
+    try:
+        with np.errstate(all="ignore"):
+            return fn(*copy.deepcopy(args))
+    except Exception:
+        return None
+
+
+def _probe_right(result, want) -> bool:
+    """Whether a probe's result is the expected array (False for None or what is not numbers)."""
+    try:
+        return close(result, want)
+    except (TypeError, ValueError):
+        return False
+
+
+def _pad_hw(x, pad, value=0.0):
+    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=value)
+
+
+def _dout_in_row_order(dout):
+    """dout whose plain .reshape(-1, K) gives the rows that dout.transpose(0, 2, 3, 1) gives."""
+    return np.ascontiguousarray(dout.transpose(0, 2, 3, 1)).reshape(dout.shape)
+
+
 def _same_rows_other_order(got, want) -> bool:
     """Every row holds the right values, in another column order."""
     return got.shape == want.shape and np.allclose(np.sort(got, axis=1), np.sort(want, axis=1))
@@ -114,12 +149,27 @@ def _same_rows_other_row_order(got, want) -> bool:
 def _im2col(target):
     name = "im2col"
     for case, (x, fh, fw, stride, pad) in im2col_cases().items():
-        got, _ = call(name, target, x, fh, fw, stride, pad, case=case)
         want = expected(f"{name}/{case}")
+
+        def pads_first(x=x, fh=fh, fw=fw, stride=stride, pad=pad, want=want) -> bool:
+            # Right on the input padded beforehand: the padding is what is missing.
+            return pad > 0 and _probe_right(_probe(target, _pad_hw(x, pad), fh, fw, stride, 0), want)
+
+        def on_error(err):
+            if pads_first():
+                return PAD_HINT + ", then cut the windows from the padded img"
+            if isinstance(err, ValueError) and "broadcast" in str(err):
+                return ("each img[:, :, y:y_end:stride, x:x_end:stride] must have out_h x out_w cells: "
+                        "y_end = y + stride*out_h, x_end = x + stride*out_w")
+            return ""
+
+        got, _ = call(name, target, x, fh, fw, stride, pad, case=case, on_error=on_error)
         oh, ow = out_shape(x.shape[2], x.shape[3], fh, fw, stride, pad)
-        assert_shape(name, case, got, want, "col",
-                     f"col has N*out_h*out_w = {want.shape[0]} rows and C*filter_h*filter_w = "
-                     f"{want.shape[1]} columns, with out_h = (H + 2*pad - filter_h)//stride + 1 = {oh}")
+        hint = (f"col has N*out_h*out_w = {want.shape[0]} rows and C*filter_h*filter_w = "
+                f"{want.shape[1]} columns, with out_h = (H + 2*pad - filter_h)//stride + 1 = {oh}")
+        if got is not None and np.shape(got) != want.shape and pads_first():
+            hint = PAD_HINT
+        assert_shape(name, case, got, want, "col", hint)
         got = np.asarray(got, dtype=float)
         if close(got, want):
             continue
@@ -128,10 +178,12 @@ def _im2col(target):
                     "transpose to (N, out_h, out_w, C, filter_h, filter_w) before the reshape")
         elif _same_rows_other_row_order(got, want):
             hint = "the rows are in the wrong order: they go (n, i, j), example by example, row by row"
+        elif pads_first():
+            hint = PAD_HINT
         elif stride > 1:
             hint = STRIDE_HINT
         elif pad > 0:
-            hint = "pad the height and width first: np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))"
+            hint = PAD_HINT
         else:
             hint = "col[:, :, y, x, :, :] = img[:, :, y:y + stride*out_h:stride, x:x + stride*out_w:stride]"
         assert_same_array(name, case, got, want, "col", hint)
@@ -183,6 +235,9 @@ def _brief(arg) -> str:
 
 def _backward_grads(name, layer, dout, case, params):
     dx, _ = call(f"{name}.backward", layer.backward, dout, case=case)
+    if dx is None:
+        raise NotImplementedYet(f"{name}.backward is not implemented yet: dx is None "
+                                "(backward must return dx)")
     grads = {"dx": dx}
     for p in params:
         value = getattr(layer, f"d{p}", None)
@@ -214,14 +269,27 @@ def _convolution(target):
                 hint = "out = col @ W.reshape(FN, -1).T + b, one row per window, one column per filter"
             assert_same_array(f"{name}.forward", case, out, want, "out", hint)
         grads = _backward_grads(name, layer, dout, case, ("W", "b"))
+        probed = {}
         for label, shape_of in (("dx", "x"), ("dW", "W"), ("db", "b")):
             want = expected(f"{name}/{case}/{label}")
-            assert_shape(f"{name}.backward", case, grads[label], want, label,
-                         f"{label} has the shape of {shape_of}, {want.shape}")
+            hint = f"{label} has the shape of {shape_of}, {want.shape}"
+            if label == "dW" and np.size(grads[label]) == want.size:
+                hint = f"dW has the shape of W, {want.shape}: (col.T @ dout).T.reshape(FN, C, FH, FW)"
+            elif label == "db":
+                hint = (f"db has the shape of b, {want.shape}: it sums dout over the batch and the "
+                        "positions, one number per filter")
+            assert_shape(f"{name}.backward", case, grads[label], want, label, hint)
             got = np.asarray(grads[label], dtype=float)
             if close(got, want):
                 continue
-            if label == "db":
+            if not probed:
+                # backward again, on a dout that a plain dout.reshape(-1, FN) puts in the right order.
+                dx_probe = _probe(layer.backward, _dout_in_row_order(dout))
+                probed.update({"dx": dx_probe, "dW": getattr(layer, "dW", None),
+                               "db": getattr(layer, "db", None)})
+            if _probe_right(probed[label], want):
+                hint = DOUT_ORDER_HINT + "(-1, FN), as in forward"
+            elif label == "db":
                 hint = "db sums dout over the batch and the positions: one number per filter"
             elif label == "dW" and _same_rows_other_order(got.reshape(1, -1), want.reshape(1, -1)):
                 hint = "dW = (col.T @ dout).T reshaped to (FN, C, FH, FW): check the transpose"
@@ -235,39 +303,79 @@ def _convolution(target):
                               "the gradients go to self.dW and self.db; W and b stay as they are")
 
 
+def _scale(got, want) -> float | None:
+    """r if got is r times want (r neither 0 nor 1), else None."""
+    with np.errstate(all="ignore"):
+        r = float(np.median(got / want))
+        if np.isfinite(r) and r != 0 and not np.isclose(r, 1.0) and np.allclose(got, r * want):
+            return r
+    return None
+
+
+def _pool_forward_error_hint(x, ph, pw, stride, pad, mode):
+    """A reshape of the pooled values that fails: too many values per window, or a wrong out_h."""
+    N, C = x.shape[:2]
+    oh, ow = out_shape(x.shape[2], x.shape[3], ph, pw, stride, pad)
+
+    def hint(err):
+        found = re.search(r"cannot reshape array of size (\d+)", str(err))
+        if not (isinstance(err, ValueError) and found):
+            return ""
+        size = int(found.group(1))
+        if size != N * C * oh * ow and size % (N * oh * ow) == 0:
+            return (f"pool each channel's window on its own: col.reshape(-1, pool_h * pool_w) before "
+                    f"the {'max' if mode == 'max' else 'mean'} over axis=1, one value per window "
+                    "and channel, then reshape to (N, out_h, out_w, C)")
+        return (f"out has N*C*out_h*out_w = {N * C * oh * ow} values, with "
+                f"out_h = (H + 2*pad - pool_h)//stride + 1 = {oh}")
+    return hint
+
+
 def _pool_suite(name: str, mode: str):
     def suite(target):
         for case, (x, ph, pw, stride, pad, dout) in pool_cases().items():
             layer = _layer(name, target, ph, pw, stride, pad)
-            out, _ = call(f"{name}.forward", layer.forward, x, case=case)
+            out, _ = call(f"{name}.forward", layer.forward, x, case=case,
+                          on_error=_pool_forward_error_hint(x, ph, pw, stride, pad, mode))
             want = expected(f"{name}/{case}/out")
             assert_shape(f"{name}.forward", case, out, want, "out",
                          "out has shape (N, C, out_h, out_w), out_h = (H + 2*pad - pool_h)//stride + 1")
             out = np.asarray(out, dtype=float)
             if not close(out, want):
-                ratio = np.median(out / want)
+                ratio = _scale(out, want)
                 if out.shape[1] > 1 and np.allclose(out, out[:, :1]):
                     hint = ("every channel got the same value: pool each channel's window on its "
                             "own, col.reshape(-1, pool_h * pool_w) before the max")
                 elif mode == "max" and pad and np.any(out == 0) and not np.any(want == 0):
                     hint = ("the zero padding won the max: pad x with -np.inf yourself "
                             "(np.pad(..., constant_values=-np.inf)) and call im2col with pad=0")
-                elif mode == "average" and np.allclose(out, ratio * want):
+                elif mode == "average" and ratio is not None:
                     hint = (f"each average is {ratio:.4g} times the right one: divide by the full "
                             "window area pool_h * pool_w")
                 elif np.allclose(out.ravel(), want.transpose(0, 2, 3, 1).ravel()):
                     hint = CHANNELS_FIRST_HINT.replace("FN", "C")
+                elif mode == "average" and pad:
+                    hint = ("the zero padding counts in the average: pad x with zeros (im2col's pad "
+                            "does) and divide every window by pool_h * pool_w, at the border too")
+                elif mode == "max" and pad:
+                    hint = ("pad x with -np.inf (np.pad(..., constant_values=-np.inf)), call im2col "
+                            "with pad=0 and take the max of each row of col.reshape(-1, pool_h * pool_w)")
                 else:
                     hint = f"take the {'max' if mode == 'max' else 'mean'} of each row of col.reshape(-1, pool_h * pool_w)"
                 assert_same_array(f"{name}.forward", case, out, want, "out", hint)
             dx = _backward_grads(name, layer, dout, case, ())["dx"]
             want = expected(f"{name}/{case}/dx")
-            assert_shape(f"{name}.backward", case, dx, want, "dx", "dx has the shape of x")
+            hint = "dx has the shape of x"
+            if np.shape(dx) == (x.shape[0], x.shape[1], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad) != x.shape:
+                hint = "cut the padding off at the end: dx = dx_pad[:, :, pad:pad + H, pad:pad + W]"
+            assert_shape(f"{name}.backward", case, dx, want, "dx", hint)
             dx = np.asarray(dx, dtype=float)
             if close(dx, want):
                 continue
-            share = dx.sum() / dout.sum()
-            if mode == "average" and not np.isclose(share, 1.0):
+            share = _scale(dx, want)
+            if _probe_right(_probe(layer.backward, _dout_in_row_order(dout)), want):
+                hint = DOUT_ORDER_HINT + "(-1, 1) so that it follows the rows of col"
+            elif mode == "average" and share is not None:
                 hint = (f"the windows handed on {share:.4g} times their gradient: each value of a "
                         "window gets dout / (pool_h * pool_w)")
             elif mode == "average":
