@@ -98,7 +98,8 @@ def expected(key: str) -> np.ndarray:
 
 # Checks ---------------------------------------------------------------------
 
-STRIDE_HINT = "move each window by the stride: img[:, :, y:y_end:stride, x:x_end:stride]"
+STRIDE_HINT = ("move each window by the stride: the slice of filter position (y, x) is "
+               "img[:, y:y_end:stride, x:x_end:stride, :] of the channels-last padded input")
 CHANNELS_FIRST_HINT = ("the output must be channels-first: reshape to (N, out_h, out_w, FN), "
                        "then transpose(0, 3, 1, 2)")
 
@@ -159,7 +160,7 @@ def _im2col(target):
             if pads_first():
                 return PAD_HINT + ", then cut the windows from the padded img"
             if isinstance(err, ValueError) and "broadcast" in str(err):
-                return ("each img[:, :, y:y_end:stride, x:x_end:stride] must have out_h x out_w cells: "
+                return ("each img[:, y:y_end:stride, x:x_end:stride, :] must have out_h x out_w cells: "
                         "y_end = y + stride*out_h, x_end = x + stride*out_w")
             return ""
 
@@ -185,7 +186,8 @@ def _im2col(target):
         elif pad > 0:
             hint = PAD_HINT
         else:
-            hint = "col[:, :, y, x, :, :] = img[:, :, y:y + stride*out_h:stride, x:x + stride*out_w:stride]"
+            hint = ("col[:, :, :, :, y, x] = img[:, y:y + stride*out_h:stride, x:x + stride*out_w:stride, :], "
+                    "img being the padded input turned channels-last")
         assert_same_array(name, case, got, want, "col", hint)
 
 
@@ -207,9 +209,9 @@ def _col2im(target):
             elif stride > 1 and pad == 0:
                 hint = STRIDE_HINT.replace("each window", "each window's values back")
             else:
-                hint = ("reshape col to (N, out_h, out_w, C, filter_h, filter_w), transpose it to "
-                        "(N, C, filter_h, filter_w, out_h, out_w), and add col[:, :, y, x] back "
-                        "into img[:, :, y:y_end:stride, x:x_end:stride]")
+                hint = ("reshape col to (N, out_h, out_w, C, filter_h, filter_w) and "
+                        "add col[:, :, :, :, y, x] back into img[:, y:y_end:stride, x:x_end:stride, :] "
+                        "of a channels-last image")
             assert_same_array(name, case, got, want, "img", hint)
         # The adjoint property, with im2col(x) as stored: <im2col(x), col> = <x, col2im(col)>.
         lhs = float(np.sum(expected(f"{name}/{case}/im2col(x)") * col))
