@@ -2,6 +2,7 @@
 
     conv_forward_test(conv_forward)        # Assignment 1
     convolution_test(Convolution)          # Assignment 2
+    simple_cnn_test(SimpleCNN)             # Assignment 3
 
 Each builds its own inputs (its own random generator, so your global seed is left
 alone), checks shapes, values and that your inputs stay unmodified, and prints
@@ -16,6 +17,7 @@ __all__ = [
     "conv_backward_test", "create_mask_from_window_test", "distribute_value_test",
     "pool_backward_test",
     "im2col_test", "col2im_test", "convolution_test", "maxpool_test", "avgpool_test",
+    "relu_test", "dense_test", "softmax_cross_entropy_test", "simple_cnn_test", "sgd_step_test",
 ]
 
 
@@ -84,3 +86,30 @@ def maxpool_test(target):
 def avgpool_test(target):
     """AvgPool(pool_h, pool_w, stride, pad): zero padding, divided by the full window area."""
     check("AvgPool", target)
+
+
+# Assignment 3, "Train your own CNN" ---------------------------------------------
+
+def relu_test(target):
+    """Relu(): forward max(x, 0), backward stops the gradient where x <= 0."""
+    check("Relu", target)
+
+
+def dense_test(target):
+    """Dense(W, b): flattens (N, ...) inputs; backward sets dW, db and gives dx the input's shape."""
+    check("Dense", target)
+
+
+def softmax_cross_entropy_test(target):
+    """SoftmaxCrossEntropy(): stable mean loss, self.probs, dscores = (probs - one_hot) * dout / N."""
+    check("SoftmaxCrossEntropy", target)
+
+
+def simple_cnn_test(target):
+    """SimpleCNN(params): predict through the layers, gradient back through them in reverse."""
+    check("SimpleCNN", target)
+
+
+def sgd_step_test(target):
+    """sgd_step(params, grads, lr, momentum, velocity): in-place update, velocity carried over."""
+    check("sgd_step", target)

@@ -77,10 +77,10 @@ def setup(extras: str = "") -> None:
 
 
 def copy_notebooks() -> list[Path]:
-    """Copy the student notebooks into work/, keeping every file already there."""
+    """Copy the student notebooks (and files beside them) into work/, keeping every file there."""
     copied = []
-    for src in sorted(NOTEBOOKS.rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in src.parts:
+    for src in sorted(p for p in NOTEBOOKS.rglob("*") if p.is_file()):
+        if ".ipynb_checkpoints" in src.parts or "__pycache__" in src.parts:
             continue
         dest = WORK / src.relative_to(NOTEBOOKS)
         if dest.exists():

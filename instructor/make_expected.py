@@ -15,6 +15,7 @@ import numpy as np
 from cnnbook import expected as stored
 from cnnbook.suites import assignment1 as a1
 from cnnbook.suites import assignment2 as a2
+from cnnbook.suites import assignment3 as a3
 from instructor import solutions
 
 
@@ -58,7 +59,39 @@ def assignment2_arrays() -> dict[str, np.ndarray]:
     return out
 
 
-BUILDERS = {"assignment1": assignment1_arrays, "assignment2": assignment2_arrays}
+def assignment3_arrays() -> dict[str, np.ndarray]:
+    fn = solutions.load("assignment3")
+    out: dict[str, np.ndarray] = {}
+    for case, (x, dout) in a3.relu_cases().items():
+        layer = fn["Relu"]()
+        out[f"Relu/{case}/out"] = layer.forward(x)
+        out[f"Relu/{case}/dx"] = layer.backward(dout)
+    for case, (x, W, b, dout) in a3.dense_cases().items():
+        layer = fn["Dense"](W.copy(), b.copy())
+        out[f"Dense/{case}/out"] = layer.forward(x)
+        out[f"Dense/{case}/dx"] = layer.backward(dout)
+        out[f"Dense/{case}/dW"], out[f"Dense/{case}/db"] = layer.dW, layer.db
+    for case, (scores, labels, dout) in a3.softmax_cases().items():
+        layer = fn["SoftmaxCrossEntropy"]()
+        out[f"SoftmaxCrossEntropy/{case}/loss"] = np.asarray(layer.forward(scores, labels))
+        out[f"SoftmaxCrossEntropy/{case}/probs"] = layer.probs
+        out[f"SoftmaxCrossEntropy/{case}/dscores"] = layer.backward(dout)
+    for case, (params, x, labels) in a3.network_cases().items():
+        net = fn["SimpleCNN"]({k: v.copy() for k, v in params.items()})
+        out[f"SimpleCNN/{case}/scores"] = net.predict(x)
+        loss, grads = net.gradient(x, labels)
+        out[f"SimpleCNN/{case}/loss"] = np.asarray(loss)
+        out.update({f"SimpleCNN/{case}/{k}": v for k, v in grads.items()})
+    for case, (params, steps, lr, momentum) in a3.sgd_cases().items():
+        mine, velocity = {k: v.copy() for k, v in params.items()}, None
+        for step, grads in enumerate(steps, 1):
+            velocity = fn["sgd_step"](mine, grads, lr, momentum, velocity)
+            out.update({f"sgd_step/{case}/step {step}/{k}": v.copy() for k, v in mine.items()})
+    return out
+
+
+BUILDERS = {"assignment1": assignment1_arrays, "assignment2": assignment2_arrays,
+            "assignment3": assignment3_arrays}
 
 
 def serialize(arrays: dict[str, np.ndarray]) -> bytes:

@@ -21,10 +21,14 @@ import zipfile
 from pathlib import Path
 
 from cnnbook import figures
-from instructor import make_expected
+from instructor import make_expected, solutions
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ["assignment1", "assignment2"]
+ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
+# Code an assignment gives, generated from an earlier one's solutions so that it is written once:
+# (assignment, file) -> (the assignment whose solutions hold it, the names to take).
+GIVEN = {("assignment3", "fast_layers.py"): ("assignment2", ("im2col", "col2im", "Convolution", "MaxPool"))}
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### START CODE HERE", "### END CODE HERE")
 BUNDLE_NAME = "cnn-workbook-student"
 
 # What a student gets, relative to the repository root; directories are copied whole.
@@ -42,10 +46,36 @@ def nbgrader_config(root: Path):
     return config
 
 
+def given_source(assignment: str, names) -> str:
+    """The answer cells of ``assignment`` that define ``names``, without the solution markers."""
+    parts = []
+    for _, source in solutions.solution_cells(assignment):
+        if any(f"def {n}(" in source or f"class {n}:" in source for n in names):
+            lines = [line for line in source.strip().splitlines()
+                     if not line.strip().startswith(SOLUTION_MARKERS)]
+            parts.append("\n".join(lines))
+    return (f'"""{", ".join(names)}: the solutions of {assignment}, given here.\n\n'
+            f"Generated from solutions/{assignment} by `cnnbook-release notebooks`; do not edit.\n"
+            '"""\n\nimport numpy as np\n\n\n' + "\n\n\n".join(parts) + "\n")
+
+
+def write_given(root: Path = ROOT) -> None:
+    for (assignment, name), (source, names) in GIVEN.items():
+        (root / "solutions" / assignment / name).write_text(given_source(source, names),
+                                                            encoding="utf-8", newline="\n")
+
+
+def stale_given() -> list[str]:
+    return [f"solutions/{a}/{name}" for (a, name), (source, names) in GIVEN.items()
+            if not (ROOT / "solutions" / a / name).exists()
+            or (ROOT / "solutions" / a / name).read_text(encoding="utf-8") != given_source(source, names)]
+
+
 def generate(root: Path = ROOT, assignments=ASSIGNMENTS) -> None:
     """Run nbgrader generate_assignment in the course folder ``root``."""
     from nbgrader.apps import NbGraderAPI
 
+    write_given(root)
     api = NbGraderAPI(config=nbgrader_config(root))
     for assignment in assignments:
         result = api.generate_assignment(assignment, force=True)
@@ -62,15 +92,17 @@ def generate_elsewhere(tmp: Path) -> Path:
 
 
 def stale_notebooks() -> list[str]:
-    """Student notebooks that differ from what solutions/ generates now."""
+    """Student files (notebooks and the files beside them) that differ from what solutions/
+    generates now, and given code that differs from the solutions it is taken from."""
     with tempfile.TemporaryDirectory() as tmp:
         fresh = generate_elsewhere(Path(tmp))
-        names = {p.relative_to(fresh).as_posix() for p in fresh.rglob("*.ipynb")}
+        names = {p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file()}
         names |= {p.relative_to(ROOT / "notebooks").as_posix()
-                  for p in (ROOT / "notebooks").rglob("*.ipynb")}
+                  for p in (ROOT / "notebooks").rglob("*") if p.is_file()}
+        names = {n for n in names if "__pycache__" not in n and ".ipynb_checkpoints" not in n}
         return sorted(n for n in names if not (fresh / n).exists()
                       or not (ROOT / "notebooks" / n).exists()
-                      or not filecmp.cmp(fresh / n, ROOT / "notebooks" / n, shallow=False))
+                      or not filecmp.cmp(fresh / n, ROOT / "notebooks" / n, shallow=False)) + stale_given()
 
 
 def student_pyproject() -> str:

@@ -24,6 +24,9 @@ def load(assignment: str) -> dict:
     module = f"solutions.{assignment}"
     namespace: dict = {"__name__": module}
     exec("import numpy as np", namespace)
+    # Code given beside the notebooks (generated from earlier solutions) comes first.
+    for path in sorted((SOLUTIONS / assignment).glob("*.py")):
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
     for path, source in solution_cells(assignment):
         exec(compile(source, str(path), "exec"), namespace)
     return {k: v for k, v in namespace.items() if callable(v) and not k.startswith("_")
