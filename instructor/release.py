@@ -3,7 +3,9 @@
     cnnbook-release notebooks         regenerate notebooks/ from solutions/ (nbgrader)
     cnnbook-release expected          regenerate the public tests' expected arrays
     cnnbook-release figures           redraw the figures in images/
-    cnnbook-release bundle [-o ZIP]   build the student bundle (no solutions, hidden tests or oracles)
+    cnnbook-release bundle [-o ZIP] [-a ASSIGNMENT ...]
+                                      build the student bundle (no solutions, hidden tests or
+                                      oracles), with the released assignments only
     cnnbook-release check             exit 1 if notebooks/, the expected arrays or images/ are stale
 
 (`python -m instructor.release ...` does the same.)
@@ -32,7 +34,7 @@ SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### START CODE HE
 BUNDLE_NAME = "cnn-workbook-student"
 
 # What a student gets, relative to the repository root; directories are copied whole.
-BUNDLE_FILES = ["public_tests.py", "cnnbook", "notebooks", "images", "start.py", "LICENSE"]
+BUNDLE_FILES = ["public_tests.py", "cnnbook", "notebooks", "images", "data", "start.py", "LICENSE"]
 # Never in the bundle, wherever they appear.
 BUNDLE_EXCLUDE = {"__pycache__", ".ipynb_checkpoints"}
 
@@ -130,8 +132,18 @@ packages = ["cnnbook", "cnnbook.suites", "cnnbook.expected"]
 '''
 
 
-def build_bundle(dest: Path) -> Path:
-    """Write the student bundle zip to ``dest`` and return its path."""
+def build_bundle(dest: Path, assignments=None) -> Path:
+    """Write the student bundle zip to ``dest`` and return its path.
+
+    ``assignments`` -- the notebooks/ folders to include (default: all). Hand out only what
+    is released: Assignment 3 gives Assignment 2's layers as code.
+    """
+    assignments = set(ASSIGNMENTS if assignments is None else assignments)
+    unknown = assignments - set(ASSIGNMENTS)
+    if unknown:
+        raise ValueError(f"no such assignment: {', '.join(sorted(unknown))} "
+                         f"(there are {', '.join(ASSIGNMENTS)})")
+    left_out = {ROOT / "notebooks" / a for a in ASSIGNMENTS if a not in assignments}
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         def add(path: Path, arcname: str) -> None:
@@ -143,7 +155,8 @@ def build_bundle(dest: Path) -> Path:
                 add(path, name)
             elif path.is_dir():
                 for sub in sorted(path.rglob("*")):
-                    if sub.is_file() and not BUNDLE_EXCLUDE & set(sub.parts):
+                    if (sub.is_file() and not BUNDLE_EXCLUDE & set(sub.parts)
+                            and not left_out & set(sub.parents)):
                         add(sub, sub.relative_to(ROOT).as_posix())
         zf.writestr(f"{BUNDLE_NAME}/pyproject.toml", student_pyproject())
         zf.writestr(f"{BUNDLE_NAME}/environment.yml",
@@ -163,6 +176,8 @@ def main(argv=None) -> int:
     sub.add_parser("figures", help="redraw the figures in images/")
     bundle = sub.add_parser("bundle", help="build the student bundle")
     bundle.add_argument("-o", "--output", type=Path, default=ROOT / "bundle" / f"{BUNDLE_NAME}.zip")
+    bundle.add_argument("-a", "--assignment", action="append", choices=ASSIGNMENTS,
+                        help="include this assignment's notebooks (repeat; default: all)")
     sub.add_parser("check", help="exit 1 if notebooks/, the expected arrays or images/ are stale")
     args = parser.parse_args(argv)
 
@@ -178,7 +193,7 @@ def main(argv=None) -> int:
         if stale:
             print(f"notebooks/ is stale ({', '.join(stale)}): run `cnnbook-release notebooks` first")
             return 1
-        print(f"wrote {build_bundle(args.output)}")
+        print(f"wrote {build_bundle(args.output, args.assignment)}")
     elif args.command == "check":
         status = make_expected.main(["--check"]) | figures.main(["--check"])
         stale = stale_notebooks()

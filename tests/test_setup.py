@@ -68,7 +68,9 @@ def test_bundle_has_what_students_need_and_nothing_of_the_instructor(tmp_path):
     for needed in ["README.md", "start.py", "public_tests.py", "pyproject.toml", "environment.yml",
                    "LICENSE", "cnnbook/checker.py", "cnnbook/expected/assignment1.npz",
                    "notebooks/assignment1/part1_forward.ipynb",
-                   "notebooks/assignment1/part2_backward.ipynb"]:
+                   "notebooks/assignment1/part2_backward.ipynb", "notebooks/assignment2/fast_layers.ipynb",
+                   "notebooks/assignment3/train_cnn.ipynb", "notebooks/assignment3/fast_layers.py",
+                   "data/digits.h5"]:
         assert needed in rel, needed
     assert not [n for n in rel if n.startswith(("solutions/", "instructor/", "tests/"))]
     text = "\n".join(zipfile.ZipFile(path).read(n).decode("utf-8", "replace") for n in names
@@ -112,3 +114,15 @@ def test_start_help_and_unknown_command(capsys):
     with pytest.raises(SystemExit) as err:
         start.main(["fly"])
     assert err.value.code == 1
+
+
+def test_bundle_holds_only_the_assignments_asked_for(tmp_path):
+    path = release.build_bundle(tmp_path / "a1.zip", ["assignment1"])
+    names = zipfile.ZipFile(path).namelist()
+    prefix = release.BUNDLE_NAME + "/notebooks/"
+    folders = {n[len(prefix):].split("/")[0] for n in names if n.startswith(prefix)}
+    assert folders == {"assignment1"}
+    # Assignment 3's given layers are Assignment 2's answers: never in a bundle without it.
+    assert not [n for n in names if n.endswith("fast_layers.py")]
+    with pytest.raises(ValueError, match="no such assignment: assignment9"):
+        release.build_bundle(tmp_path / "x.zip", ["assignment9"])

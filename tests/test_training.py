@@ -3,14 +3,12 @@ solution's network learns the digits."""
 
 import contextlib
 import io
-import json
 
 import numpy as np
 import pytest
 
 from cnnbook import digits, inspection
 from cnnbook.training import accuracy, train
-from conftest import ROOT
 from instructor import solutions
 
 
@@ -43,20 +41,12 @@ def test_missing_file_says_where_it_should_be(tmp_path):
         digits.load(tmp_path / "nowhere.h5")
 
 
-def _init_params():
-    nb = json.loads((ROOT / "solutions" / "assignment3" / "train_cnn.ipynb").read_text(encoding="utf-8"))
-    env = {"np": np}
-    for cell in nb["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "init_params":
-            exec("".join(cell["source"]), env)
-    return env["init_params"]
-
-
 def test_solution_learns_the_digits():
     """The notebook's settings reach at least 97% on the test split (a floor, not an exact figure)."""
     fn = solutions.load("assignment3")
     data = {k: (digits.as_batch(x), y.astype(np.int64)) for k, (x, y) in digits.load().items()}
-    net = fn["SimpleCNN"](_init_params()(filters=16, seed=0))
+    init_params = solutions.load_cells("assignment3", "init_params")["init_params"]
+    net = fn["SimpleCNN"](init_params(filters=16, seed=0))
     with contextlib.redirect_stdout(io.StringIO()) as log:
         history = train(net, data, fn["sgd_step"], epochs=20, lr=0.05, momentum=0.9, batch_size=32,
                         seed=0, live=False)
