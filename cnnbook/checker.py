@@ -24,7 +24,8 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["CheckFailed", "Exercise", "check", "exercise", "register_suite",
-           "register_reference", "call", "close", "assert_shape", "assert_same_array", "case_failed"]
+           "register_reference", "call", "construct", "close", "assert_shape", "assert_same_array",
+           "assert_gradients", "case_failed"]
 
 
 class CheckFailed(AssertionError):
@@ -206,6 +207,33 @@ def call(name: str, target, *args, case: str = "", on_error: Callable | None = N
                               "Work on a copy or build a new array (np.zeros, np.pad) "
                               "instead of writing into the input.")
     return result, copies
+
+
+def construct(name: str, cls, *args):
+    """The learner's ``cls(*args)``, with a stub or a failing constructor reported as a check."""
+    try:
+        return cls(*args)
+    except NotImplementedError:
+        raise NotImplementedYet(f"{name} is not implemented yet") from None
+    except Exception as err:
+        shown = ", ".join(f"array{np.shape(a)}" if isinstance(a, np.ndarray) else repr(a) for a in args)
+        raise CheckFailed(f"{name}({shown}) could not be created: {type(err).__name__}: {err}") from None
+
+
+def assert_gradients(name: str, layer, x, case: str, seed: int = 3, threshold: float = 1e-6) -> None:
+    """A layer's backward pass agrees with centred differences of its forward pass."""
+    from cnnbook.gradcheck import gradient_check
+
+    try:
+        errors = gradient_check(layer, x, seed=seed, verbose=False)
+    except NotImplementedError:
+        raise NotImplementedYet(f"{name} is not implemented yet") from None
+    except Exception as err:
+        raise CheckFailed(f"{name}: the gradient check raised {type(err).__name__}: {err}") from None
+    bad = {k: v for k, v in errors.items() if not v < threshold}
+    if bad:
+        raise case_failed(name, case, "backward disagrees with a numerical gradient: "
+                          + ", ".join(f"{k} relative error {v:.1e}" for k, v in bad.items()))
 
 
 def _same(a, b) -> bool:

@@ -15,8 +15,8 @@ import re
 import numpy as np
 
 from cnnbook import expected as stored
-from cnnbook.checker import (CheckFailed, NotImplementedYet, assert_same_array, assert_shape, call,
-                             case_failed, close, exercise, register_suite)
+from cnnbook.checker import (NotImplementedYet, assert_same_array, assert_shape, call,
+                             case_failed, close, construct, exercise, register_suite)
 
 ASSIGNMENT = "assignment2"
 
@@ -221,20 +221,6 @@ def _col2im(target):
                               f"{rhs:.6g}", "col2im must be the adjoint of im2col")
 
 
-def _layer(name, cls, *args):
-    try:
-        return cls(*args)
-    except NotImplementedError:
-        raise NotImplementedYet(f"{name} is not implemented yet") from None
-    except Exception as err:
-        raise CheckFailed(f"{name}({', '.join(map(_brief, args))}) could not be created: "
-                          f"{type(err).__name__}: {err}") from None
-
-
-def _brief(arg) -> str:
-    return f"array{np.shape(arg)}" if isinstance(arg, np.ndarray) else repr(arg)
-
-
 def _backward_grads(name, layer, dout, case, params):
     dx, _ = call(f"{name}.backward", layer.backward, dout, case=case)
     if dx is None:
@@ -255,7 +241,7 @@ def _convolution(target):
     name = "Convolution"
     for case, (x, W, b, stride, pad, dout) in convolution_cases().items():
         W0, b0 = W.copy(), b.copy()
-        layer = _layer(name, target, W.copy(), b.copy(), stride, pad)
+        layer = construct(name, target, W.copy(), b.copy(), stride, pad)
         out, _ = call(f"{name}.forward", layer.forward, x, case=case)
         want = expected(f"{name}/{case}/out")
         N, FN, oh, ow = want.shape
@@ -336,7 +322,7 @@ def _pool_forward_error_hint(x, ph, pw, stride, pad, mode):
 def _pool_suite(name: str, mode: str):
     def suite(target):
         for case, (x, ph, pw, stride, pad, dout) in pool_cases().items():
-            layer = _layer(name, target, ph, pw, stride, pad)
+            layer = construct(name, target, ph, pw, stride, pad)
             out, _ = call(f"{name}.forward", layer.forward, x, case=case,
                           on_error=_pool_forward_error_hint(x, ph, pw, stride, pad, mode))
             want = expected(f"{name}/{case}/out")
