@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from cnnbook import expected as stored
-from cnnbook.checker import (CheckFailed, NotImplementedYet, assert_same_array, assert_shape, call,
-                             case_failed, close, exercise, register_suite)
+from cnnbook.checker import (CheckFailed, NotImplementedYet, assert_same_array, call, case_failed,
+                             close, construct, exercise, register_suite)
 
 ASSIGNMENT = "assignment3"
 
@@ -81,15 +81,6 @@ def expected(key: str) -> np.ndarray:
 
 # Checks ---------------------------------------------------------------------
 
-def _make(name, cls, *args):
-    try:
-        return cls(*args)
-    except NotImplementedError:
-        raise NotImplementedYet(f"{name} is not implemented yet") from None
-    except Exception as err:
-        raise CheckFailed(f"{name} could not be created: {type(err).__name__}: {err}") from None
-
-
 def _returned(name, value, label):
     if value is None:
         raise NotImplementedYet(f"{name} is not implemented yet: {label} is None")
@@ -100,7 +91,7 @@ def _returned(name, value, label):
 def _relu(target):
     name = "Relu"
     for case, (x, dout) in relu_cases().items():
-        layer = _make(name, target)
+        layer = construct(name, target)
         out = _returned(f"{name}.forward", call(f"{name}.forward", layer.forward, x, case=case)[0], "out")
         assert_same_array(f"{name}.forward", case, out, expected(f"{name}/{case}/out"), "out",
                           "out = max(x, 0), element by element, of the shape of x")
@@ -117,12 +108,15 @@ def _relu(target):
 @register_suite("Dense")
 def _dense(target):
     name = "Dense"
+    forward_hint = "flatten each example, x.reshape(N, -1), then x2 @ W + b"
     for case, (x, W, b, dout) in dense_cases().items():
         W0, b0 = W.copy(), b.copy()
-        layer = _make(name, target, W.copy(), b.copy())
-        out = _returned(f"{name}.forward", call(f"{name}.forward", layer.forward, x, case=case)[0], "out")
-        assert_same_array(f"{name}.forward", case, out, expected(f"{name}/{case}/out"), "out",
-                          "flatten each example, x.reshape(N, -1), then x2 @ W + b")
+        layer = construct(name, target, W.copy(), b.copy())
+        # An error here is most often x @ W on feature maps (N, C, H, W), not flattened first.
+        out = call(f"{name}.forward", layer.forward, x, case=case,
+                   on_error=lambda err, shape=x.shape: f"x has shape {shape} here: {forward_hint}")[0]
+        out = _returned(f"{name}.forward", out, "out")
+        assert_same_array(f"{name}.forward", case, out, expected(f"{name}/{case}/out"), "out", forward_hint)
         dx = _returned(f"{name}.backward", call(f"{name}.backward", layer.backward, dout, case=case)[0], "dx")
         for label, got in (("dx", dx), ("dW", layer.dW), ("db", layer.db)):
             want = expected(f"{name}/{case}/{label}")
@@ -145,7 +139,7 @@ def _dense(target):
 def _softmax(target):
     name = "SoftmaxCrossEntropy"
     for case, (scores, labels, dout) in softmax_cases().items():
-        layer = _make(name, target)
+        layer = construct(name, target)
         with np.errstate(all="ignore"):  # an unstable softmax overflows: report it, don't warn
             loss = call(f"{name}.forward", layer.forward, scores, labels, case=case)[0]
         loss = _returned(f"{name}.forward", loss, "the loss")
@@ -153,20 +147,36 @@ def _softmax(target):
             raise case_failed(name, case, f"the loss has shape {np.shape(loss)}, expected a number",
                               "the loss is the mean over the batch of -log p[label]")
         want = float(expected(f"{name}/{case}/loss"))
+        want_probs = expected(f"{name}/{case}/probs")
+        probs = getattr(layer, "probs", None)
         if not np.isfinite(float(loss)) or not np.isclose(float(loss), want, rtol=1e-6, atol=1e-7):
             hint = "loss = the mean over the batch of -log(p[n, labels[n]])"
+            # p[label] underflows to 0 here: its log is -inf, or whatever a clip makes of it.
+            log_of_zero = ("p[label] underflows to 0 on these scores, and no np.log of it (clipped or not) "
+                           "gives the loss: take log-probabilities as shifted - log(sum(exp(shifted))), "
+                           "not np.log(probs)")
+            probs_right = (probs is not None and np.shape(probs) == want_probs.shape
+                           and close(probs, want_probs))
+            underflows = np.min(want_probs[np.arange(len(labels)), labels]) < np.finfo(float).tiny
             if not np.isfinite(float(loss)):
                 hint = ("exp overflowed: subtract each row's maximum from the scores first, and take "
                         "log-probabilities as shifted - log(sum(exp(shifted)))")
+                if probs_right:
+                    hint = log_of_zero
             elif np.isclose(float(loss), want * len(labels)):
                 hint = "the loss is the mean over the batch, not the sum"
+            elif probs_right and underflows:
+                hint = log_of_zero
             raise case_failed(name, case, f"the loss is {float(loss):.8g}, expected {want:.8g}", hint)
-        probs = getattr(layer, "probs", None)
         if probs is None:
             raise case_failed(name, case, "forward did not keep self.probs",
                               "store the softmax probabilities in self.probs")
-        assert_same_array(name, case, probs, expected(f"{name}/{case}/probs"), "self.probs",
-                          "p = exp(shifted) / sum(exp(shifted)) along each row")
+        hint = "p = exp(shifted) / sum(exp(shifted)) along each row"
+        with np.errstate(all="ignore"):
+            if np.shape(probs) == want_probs.shape and close(np.exp(np.asarray(probs, dtype=float)),
+                                                             want_probs):
+                hint = "self.probs holds log-probabilities: store their np.exp, the probabilities"
+        assert_same_array(name, case, probs, want_probs, "self.probs", hint)
         with np.errstate(all="ignore"):
             dscores = call(f"{name}.backward", layer.backward, dout, case=case)[0]
         dscores = _returned(f"{name}.backward", dscores, "dscores")
@@ -180,16 +190,61 @@ def _softmax(target):
         assert_same_array(f"{name}.backward", case, got, want, "dscores", hint)
 
 
+PREDICT_HINT = ("run x through self.layers in order, first to last, each layer taking the output of "
+                "the one before: x = layer.forward(x)")
+BACKWARD_ORDER_HINT = ("run dout back through the layers in reverse order, last to first: "
+                       "for layer in reversed(self.layers): dout = layer.backward(dout)")
+BACKWARD_START_HINT = ("the last layer's backward takes dscores (N, K), the gradient of the loss with "
+                       "respect to the scores: start with dout = self.loss_layer.backward()")
+
+
+def _raising_layer(err: BaseException, net):
+    """(index in net.layers, or "loss", and the method) of the outermost layer call that raised err."""
+    layers = getattr(net, "layers", None)
+    layers = list(layers) if isinstance(layers, (list, tuple)) else []
+    tb = err.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        me = frame.f_locals.get("self")
+        method = frame.f_code.co_name
+        if me is not None and me is not net and method in ("forward", "backward"):
+            for i, layer in enumerate(layers):
+                if me is layer:
+                    return i, method
+            if me is getattr(net, "loss_layer", None):
+                return "loss", method
+        tb = tb.tb_next
+    return None, None
+
+
+def _network_error_hint(net, in_predict: bool):
+    """on_error for SimpleCNN's methods: which chain went wrong, from the layer that raised."""
+    def hint(err):
+        if not isinstance(err, (ValueError, IndexError, TypeError)):  # shapes that do not fit
+            return ""
+        where, method = _raising_layer(err, net)
+        if where is None or where == "loss":
+            return ""
+        if in_predict or method == "forward":
+            return PREDICT_HINT
+        # Backward: the first layer to go back through is the last one, and it takes dscores.
+        return BACKWARD_START_HINT if where == len(net.layers) - 1 else BACKWARD_ORDER_HINT
+    return hint
+
+
 @register_suite("SimpleCNN")
 def _network(target):
     name = "SimpleCNN"
     for case, (params, x, labels) in network_cases().items():
         mine = {k: v.copy() for k, v in params.items()}
-        net = _make(name, target, mine)
-        scores = _returned(f"{name}.predict", call(f"{name}.predict", net.predict, x, case=case)[0], "scores")
+        net = construct(name, target, mine)
+        scores = call(f"{name}.predict", net.predict, x, case=case,
+                      on_error=_network_error_hint(net, True))[0]
+        scores = _returned(f"{name}.predict", scores, "scores")
         assert_same_array(f"{name}.predict", case, scores, expected(f"{name}/{case}/scores"), "scores",
-                          "run x through self.layers in order: x = layer.forward(x)")
-        result = call(f"{name}.gradient", net.gradient, x, labels, case=case)[0]
+                          PREDICT_HINT)
+        result = call(f"{name}.gradient", net.gradient, x, labels, case=case,
+                      on_error=_network_error_hint(net, False))[0]
         result = _returned(f"{name}.gradient", result, "the result")
         if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
             raise case_failed(name, case, "gradient should return (loss, grads), grads a dict",
@@ -202,10 +257,19 @@ def _network(target):
         if sorted(grads) != sorted(PARAM_KEYS):
             raise case_failed(name, case, f"grads has the keys {sorted(grads)}, expected {list(PARAM_KEYS)}",
                               "grads is keyed like params: W1, b1 (convolution), W2, b2 (dense)")
+        # db of the dense layer is dout summed over the batch: it shows what backward started from.
+        backward_hint = ("run the gradient back through the layers in reverse order, starting from "
+                         "self.loss_layer.backward(); W1 and b1 are the convolution's dW and db, W2 and b2 "
+                         "the dense layer's")
+        want_b2, db2 = expected(f"{name}/{case}/b2"), grads["b2"]
+        if db2 is not None and np.shape(db2) == want_b2.shape and not close(db2, want_b2):
+            if close(db2, expected(f"{name}/{case}/scores").sum(axis=0)):
+                backward_hint = "dout started as the scores, not their gradient: " + BACKWARD_START_HINT
+            elif close(db2, float(loss) * want_b2):
+                backward_hint = ("self.loss_layer.backward() was given the loss: call it with no argument, "
+                                 "its dout is 1.0, the gradient of the loss with respect to itself")
         for key in PARAM_KEYS:
-            hint = ("run the gradient back through the layers in reverse order, starting from "
-                    "self.loss_layer.backward(); W1 and b1 are the convolution's dW and db, W2 and b2 "
-                    "the dense layer's")
+            hint = backward_hint
             if grads[key] is not None and np.shape(grads[key]) != params[key].shape:
                 hint = f"grads['{key}'] has the shape of params['{key}']: check which layer's gradient it is"
             assert_same_array(f"{name}.gradient", case, grads[key], expected(f"{name}/{case}/{key}"),
@@ -239,6 +303,14 @@ def _sgd(target):
                                       "hold the same arrays, see the change")
                 want = expected(f"{name}/{case}/step {step}/{key}")
                 hint = "v = momentum * v - lr * g, then p += v"
-                if momentum and step == 2 and close(mine[key], params[key] - lr * (grads[0][key] + g[key])):
-                    hint = "the velocity was not carried from the last step: use and return velocity"
+                if step == 1 and close(mine[key], params[key] + lr * g[key]):
+                    hint = "the step went up the gradient, not down: v = momentum * v - lr * g, then p += v"
+                elif step == 2 and close(mine[key], params[key] - lr * (2 * grads[0][key] + g[key])):
+                    hint = ("the old velocity counted in full: scale the old velocity by momentum, "
+                            "v = momentum * v - lr * g")
+                elif momentum and step == 2 and close(mine[key], params[key] - lr * (grads[0][key] + g[key])):
+                    # A velocity reset to zeros at each call, or momentum * v left out: the same steps.
+                    hint = ("step 2 ignored the velocity of step 1: start from the velocity passed in "
+                            "(zeros only when it is None), keep the momentum * v in "
+                            "v = momentum * v - lr * g, and return velocity")
                 assert_same_array(name, f"{case}, step {step}", mine[key], want, f"params['{key}']", hint)
