@@ -83,6 +83,22 @@ class AvgPool:
 ''',
 }
 
+# Assignment 3: Relu is a layer of SimpleCNN, which must keep its points.
+BUGS_A3 = {
+    "Relu": '''
+class Relu:
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = x <= 0
+        return np.where(self.mask, 0.0, x)
+
+    def backward(self, dout):
+        return dout  # lets the gradient through everywhere
+''',
+}
+
 WARNS = '''
 def distribute_value(dz, shape):
     import warnings
@@ -168,11 +184,13 @@ def test_one_bug_costs_one_exercise(api, course, bug):
     assert got[bug][0] == 0
 
 
-@pytest.mark.parametrize("bug", sorted(BUGS_A2))
-def test_one_bug_costs_one_exercise_in_assignment2(api, course, bug):
+@pytest.mark.parametrize("assignment, bug", [("assignment2", b) for b in sorted(BUGS_A2)]
+                         + [("assignment3", b) for b in sorted(BUGS_A3)])
+def test_one_bug_costs_one_exercise_in_later_assignments(api, course, assignment, bug):
     student = f"bug-{bug}"
-    submit(course, student, {**answer_sources("assignment2"), bug: BUGS_A2[bug]}, assignment="assignment2")
-    got = autograde(api, course, student, "assignment2")
+    source = {**BUGS_A2, **BUGS_A3}[bug]
+    submit(course, student, {**answer_sources(assignment), bug: source}, assignment=assignment)
+    got = autograde(api, course, student, assignment)
     lost = {name for name, (score, max_score) in got.items() if score != max_score}
     assert lost == {bug}, got
 
