@@ -1,4 +1,6 @@
-"""The figures in images/, drawn from the notebooks' own worked examples.
+"""The figures in images/, drawn from the notebooks' own worked examples by the explorers'
+own state and drawing code (cnnbook.explorers), so the still pictures and the interactive
+ones cannot drift apart.
 
     python -m cnnbook.figures          # rewrite images/*.svg
     python -m cnnbook.figures --check  # exit 1 if a figure differs from its drawing code
@@ -12,107 +14,65 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnbook.drawing import EMPHASIS, PAD_FILL, PALETTE, Panel, figure
+from cnnbook.drawing import figure
+from cnnbook.explorers import convolution, gradients, padding, pooling
 
 IMAGES = Path(__file__).resolve().parent.parent / "images"
 
 X3 = np.arange(1, 10).reshape(3, 3)                       # the 3 x 3 input of the examples
 K2 = np.array([[1, 0], [0, 1]])                           # the 2 x 2 filter
-P4 = np.array([[1, 3, 2, 0], [4, 6, 5, 1], [7, 2, 0, 3], [1, 8, 4, 2]])  # the 4 x 4 pooling input
-DA2 = np.array([[1, 2], [3, 4]])                          # the gradient of the 2 x 2 pooled output
+P4 = pooling.EXAMPLE                                      # the 4 x 4 pooling input
+DZ1 = np.array([[1, 0], [0, 0]])                          # dZ with one gradient
 
 
-def _window_fills(n: int, f: int, stride: int) -> dict[tuple[int, int], str]:
-    """Fill the cells of each (non-overlapping) window with its own colour."""
-    fills = {}
-    for k, (h, w) in enumerate((h, w) for h in range(0, n - f + 1, stride)
-                               for w in range(0, n - f + 1, stride)):
-        for r in range(h, h + f):
-            for c in range(w, w + f):
-                fills[(r, c)] = PALETTE[k % len(PALETTE)]
-    return fills
-
-
-def _output_fills(n_out: int) -> dict[tuple[int, int], str]:
-    return {(h, w): PALETTE[(h * n_out + w) % len(PALETTE)] for h in range(n_out) for w in range(n_out)}
-
-
-def padding() -> str:
-    padded = np.pad(X3, 1)
-    border = {(r, c): PAD_FILL for r in range(5) for c in range(5) if r in (0, 4) or c in (0, 4)}
-    return figure([Panel(X3, "X: 3 × 3"), Panel(padded, "zero_pad(X, 1): 5 × 5", fills=border)],
-                  ["pad = 1"], "A border of pad = 1 zeros on every side; only height and width grow.")
+def padding_figure() -> str:
+    state = padding.padding_state(1, x=X3)
+    return figure(*padding.panels(state),
+                  "A border of pad = 1 zeros on every side; only height and width grow.")
 
 
 def conv_window() -> str:
-    out = np.array([[6, 8], [12, 14]])
-    window = {(r, c): PALETTE[1] for r in (0, 1) for c in (1, 2)}
-    return figure([Panel(X3, "input", fills=window, boxes=[(0, 1, 2, 2, EMPHASIS)]),
-                   Panel(K2, "filter W", fills={(r, c): PALETTE[1] for r in (0, 1) for c in (0, 1)}),
-                   Panel(out, "Z", fills={(0, 1): PALETTE[1]}, boxes=[(0, 1, 1, 1, EMPHASIS)],
-                         bold={(0, 1)})],
-                  ["times", "sum + b"],
-                  "Z[0, 1] = 2·1 + 3·0 + 5·0 + 6·1 + b = 8, with b = 0; stride 1 moves the window one cell.")
+    state = convolution.conv_state(pad=0, stride=1, row=0, col=1, x=X3, w=K2, b=0)
+    return figure(*convolution.panels(state),
+                  "Z[0, 1] = 2·1 + 3·0 + 5·0 + 6·1 + b = 8, with b = 0; stride 1 moves the window "
+                  "one cell.")
 
 
-def _pool(mode: str) -> np.ndarray:
-    win = P4.reshape(2, 2, 2, 2).swapaxes(1, 2)
-    return win.max(axis=(2, 3)) if mode == "max" else win.mean(axis=(2, 3))
+def conv_floor() -> str:
+    state = convolution.conv_state(pad=1, stride=2, row=1, col=1, x=X3, w=K2, b=0)
+    return figure(*convolution.panels(state),
+                  "Stride 2, pad 1: n_H = ⌊(3 + 2 − 2) / 2⌋ + 1 = ⌊1.5⌋ + 1 = 2; the window never "
+                  "reaches the hatched last row and column.")
 
 
-def _window_maxima() -> set[tuple[int, int]]:
-    top = set()
-    for h in range(2):
-        for w in range(2):
-            win = P4[2 * h:2 * h + 2, 2 * w:2 * w + 2]
-            r, c = np.argwhere(win == win.max())[0]
-            top.add((2 * h + int(r), 2 * w + int(c)))
-    return top
-
-
-def pooling(mode: str) -> str:
-    bold = _window_maxima() if mode == "max" else set()
-    return figure([Panel(P4, "A_prev: 4 × 4", fills=_window_fills(4, 2, 2), bold=bold),
-                   Panel(_pool(mode), "A: 2 × 2", fills=_output_fills(2))],
-                  [f"{mode}, f = 2, stride 2"],
-                  "Each coloured window gives one output: its maximum." if mode == "max"
+def pooling_figure(mode: str) -> str:
+    state = pooling.pool_state(P4, 2, 2, mode)
+    return figure(*pooling.forward_panels(state, overview=True),
+                  "Each coloured window gives one output: its maximum (in bold)." if mode == "max"
                   else "Each coloured window gives one output: its mean.")
 
 
 def pool_backward(mode: str) -> str:
-    fills = _window_fills(4, 2, 2)
-    if mode == "max":
-        bold = _window_maxima()
-        dprev = np.zeros((4, 4))
-        for r, c in bold:
-            dprev[r, c] = DA2[r // 2, c // 2]
-        caption = "Each gradient goes back to the maximum of its window (the mask); the rest get 0."
-    else:
-        dprev = np.kron(DA2 / 4, np.ones((2, 2)))
-        caption = "Each gradient is shared equally by the f·f = 4 cells of its window."
-        bold = set()
-    return figure([Panel(DA2, "dA: 2 × 2", fills=_output_fills(2)),
-                   Panel(P4, "A_prev", fills=fills, bold=bold),
-                   Panel(dprev, "dA_prev", fills=fills, bold=bold)],
-                  ["", "mask" if mode == "max" else "÷ 4"], caption)
+    state = pooling.pool_state(P4, 2, 2, mode)
+    caption = ("Each gradient goes back to the maximum of its window (the mask); the rest get 0."
+               if mode == "max" else "Each gradient is shared equally by the f·f = 4 cells of its window.")
+    return figure(*pooling.backward_panels(state, overview=True), caption)
 
 
 def conv_backward() -> str:
-    dZ = np.array([[1, 0], [0, 0]])
-    window = {(r, c): PALETTE[0] for r in (0, 1) for c in (0, 1)}
-    return figure([Panel(dZ, "dZ", fills={(0, 0): PALETTE[0]}, bold={(0, 0)}),
-                   Panel(X3, "A_prev", fills=window, boxes=[(0, 0, 2, 2, EMPHASIS)]),
-                   Panel(np.array([[1, 2], [4, 5]]), "dW", fills={(r, c): PALETTE[0] for r in (0, 1)
-                                                              for c in (0, 1)})],
-                  ["", "window × dZ"],
-                  "Only Z[0, 0] has a gradient, so dW is the window it saw, and db = 1.")
+    state = gradients.grad_state("conv", "weight", row=0, col=0, x=X3, w=K2, dz=DZ1)
+    (panels, arrows), = gradients.panels(state)
+    return figure(panels, arrows,
+                  "dW[0, 0] = 1·1 + 2·0 + 4·0 + 5·0 = 1: only Z[0, 0] has a gradient, so dW is "
+                  "the window it saw, and db = 1.")
 
 
 FIGURES = {
-    "padding.svg": padding,
+    "padding.svg": padding_figure,
     "conv_window.svg": conv_window,
-    "max_pool.svg": lambda: pooling("max"),
-    "average_pool.svg": lambda: pooling("average"),
+    "conv_floor.svg": conv_floor,
+    "max_pool.svg": lambda: pooling_figure("max"),
+    "average_pool.svg": lambda: pooling_figure("average"),
     "conv_backward.svg": conv_backward,
     "max_pool_backward.svg": lambda: pool_backward("max"),
     "average_pool_backward.svg": lambda: pool_backward("average"),

@@ -26,7 +26,9 @@ from cnnbook import figures
 from instructor import make_expected, solutions
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
+GRADED_ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
+# The explorers are a notebook of their own, ungraded, in every bundle.
+ASSIGNMENTS = GRADED_ASSIGNMENTS + ["explorers"]
 # Code an assignment gives, generated from an earlier one's solutions so that it is written once:
 # (assignment, file) -> (the assignment whose solutions hold it, the names to take).
 GIVEN = {("assignment3", "fast_layers.py"): ("assignment2", ("im2col", "col2im", "Convolution", "MaxPool"))}
@@ -125,7 +127,9 @@ dependencies = [
 
 [tool.setuptools]
 py-modules = ["public_tests"]
-packages = ["cnnbook", "cnnbook.suites", "cnnbook.expected"]
+
+[tool.setuptools.packages.find]
+include = ["cnnbook*"]
 
 [tool.setuptools.package-data]
 "cnnbook.expected" = ["*.npz"]
@@ -138,12 +142,12 @@ def build_bundle(dest: Path, assignments=None) -> Path:
     ``assignments`` -- the notebooks/ folders to include (default: all). Hand out only what
     is released: Assignment 3 gives Assignment 2's layers as code.
     """
-    assignments = set(ASSIGNMENTS if assignments is None else assignments)
-    unknown = assignments - set(ASSIGNMENTS)
+    assignments = set(GRADED_ASSIGNMENTS if assignments is None else assignments)
+    unknown = assignments - set(GRADED_ASSIGNMENTS)
     if unknown:
         raise ValueError(f"no such assignment: {', '.join(sorted(unknown))} "
-                         f"(there are {', '.join(ASSIGNMENTS)})")
-    left_out = {ROOT / "notebooks" / a for a in ASSIGNMENTS if a not in assignments}
+                         f"(there are {', '.join(GRADED_ASSIGNMENTS)})")
+    left_out = {ROOT / "notebooks" / a for a in GRADED_ASSIGNMENTS if a not in assignments}
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         def add(path: Path, arcname: str) -> None:
@@ -176,7 +180,7 @@ def main(argv=None) -> int:
     sub.add_parser("figures", help="redraw the figures in images/")
     bundle = sub.add_parser("bundle", help="build the student bundle")
     bundle.add_argument("-o", "--output", type=Path, default=ROOT / "bundle" / f"{BUNDLE_NAME}.zip")
-    bundle.add_argument("-a", "--assignment", action="append", choices=ASSIGNMENTS,
+    bundle.add_argument("-a", "--assignment", action="append", choices=GRADED_ASSIGNMENTS,
                         help="include this assignment's notebooks (repeat; default: all)")
     sub.add_parser("check", help="exit 1 if notebooks/, the expected arrays or images/ are stale")
     args = parser.parse_args(argv)

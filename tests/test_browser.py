@@ -1,4 +1,5 @@
-"""The notebooks in a real JupyterLab, driven in headless Chromium as a learner would use them.
+"""The notebooks in a real JupyterLab, and the explorers also under Voila, driven in headless
+Chromium as a learner would use them.
 
 Needs Chromium: on Debian or Ubuntu `sudo apt-get install chromium`; elsewhere set
 CHROMIUM to the path of a Chromium or Chrome executable. (`.ci/run` installs it.)
@@ -10,10 +11,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -55,67 +60,119 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory, jupyter_home):
-    """A JupyterLab server on 127.0.0.1 over a copy of the workbook's notebooks and images."""
-    root = tmp_path_factory.mktemp("lab")
+@contextmanager
+def serve(command: list[str], root: Path, probe: str, name: str):
+    """Run a server (JupyterLab or Voila) on a free port of 127.0.0.1 in ``root``; yield its URL
+    once ``probe`` answers. ``{port}`` in the command is the port; the log is ``root/<name>.log``."""
+    port = free_port()
+    log_path = root / f"{name}.log"
+    log = open(log_path, "w")
+    # A session of its own, so that the kernels it started can be stopped with it.
+    proc = subprocess.Popen([arg.replace("{port}", str(port)) for arg in command], stdout=log,
+                            stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            assert proc.poll() is None, log_path.read_text()
+            try:
+                urllib.request.urlopen(f"{url}{probe}", timeout=5).close()
+                break
+            except urllib.error.HTTPError:
+                break  # it answers: up
+            except OSError:
+                assert time.time() < deadline, f"{name} did not start:\n{log_path.read_text()}"
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # kernels the server left behind
+        except ProcessLookupError:
+            pass
+        log.close()
+
+
+def lab_root(root: Path, home: Path) -> list[str]:
+    """Copy the workbook's notebooks and images into ``root``, quieten JupyterLab's settings in
+    the isolated ``home``; return the command that serves ``root``."""
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copytree(ROOT / "solutions", root / "solutions")
     shutil.copytree(ROOT / "images", root / "images")
-    settings = jupyter_home / "jupyterlab_settings_dir" / "@jupyterlab"
+    settings = home / "jupyterlab_settings_dir" / "@jupyterlab"
     for extension, name, values in [
             ("apputils-extension", "notification", {"fetchNews": "false", "checkForUpdates": False}),
             # Render every cell, so that the whole notebook's text can be read.
             ("notebook-extension", "tracker", {"windowingMode": "none"})]:
         (settings / extension).mkdir(parents=True, exist_ok=True)
         (settings / extension / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
-    port = free_port()
-    log = open(root / "lab.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-                             "--ip=127.0.0.1", f"--port={port}", "--IdentityProvider.token=",
-                             f"--ServerApp.root_dir={root}"],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
-        assert proc.poll() is None, (root / "lab.log").read_text()
-        try:
-            urllib.request.urlopen(f"{url}/api/status", timeout=5).close()
+    # No token and no XSRF check: a throwaway server on 127.0.0.1 that the tests also call.
+    return [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+            "--ip=127.0.0.1", "--port={port}", "--IdentityProvider.token=",
+            "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={root}"]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, jupyter_home):
+    """A JupyterLab server on 127.0.0.1 over a copy of the workbook's notebooks and images."""
+    root = tmp_path_factory.mktemp("lab")
+    with serve(lab_root(root, jupyter_home), root, "/api/status", "lab") as url:
+        yield url, root
+
+
+def stop_kernels(url: str) -> None:
+    """Kernels outlive their page: shut down every session of the server."""
+    with urllib.request.urlopen(f"{url}/api/sessions", timeout=10) as r:
+        sessions = json.load(r)
+    for session in sessions:
+        request = urllib.request.Request(f"{url}/api/sessions/{session['id']}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+def open_and_run(page, url: str, path: str, shot: str, wait_for: str) -> None:
+    """Open a notebook in JupyterLab, run all cells and wait until ``wait_for`` shows."""
+    page.goto(f"{url}/lab/tree/{path}?reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function(
+        """() => {
+            const k = document.querySelector('.jp-NotebookPanel-toolbar .jp-KernelName');
+            const busy = document.querySelector('.jp-Notebook-ExecutionIndicator[data-status="busy"]');
+            return k && k.textContent.trim() && !/No Kernel/.test(k.textContent) && !busy;
+        }""", timeout=60_000)
+    dialog = page.query_selector(".jp-Dialog .jp-mod-accept")
+    if dialog:
+        dialog.click()
+    for attempt in range(2):
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=10_000)
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
+        try:  # a prompt turns to [*] or [1]; on a busy machine the first click can be lost
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('.jp-InputArea-prompt')]
+                          .some(p => /\\[[\\d*]/.test(p.textContent))""", timeout=20_000)
             break
-        except OSError:
-            assert time.time() < deadline, "JupyterLab did not start"
-            time.sleep(0.5)
-    yield url, root
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+        except Exception:
+            if attempt:
+                raise
+    try:
+        page.wait_for_function(
+            "t => document.querySelector('.jp-Notebook').innerText.includes(t)", arg=wait_for,
+            timeout=120_000)
+    except Exception:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"failed-{shot}"), full_page=True)
+        raise
 
 
 def run_all(browser, url: str, path: str, shot: str, wait_for: str):
     """Open a notebook, run all cells, wait until ``wait_for`` shows; return the page's text."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        page.goto(f"{url}/lab/tree/{path}?reset")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        page.wait_for_function(
-            """() => {
-                const k = document.querySelector('.jp-NotebookPanel-toolbar .jp-KernelName');
-                const busy = document.querySelector('.jp-Notebook-ExecutionIndicator[data-status="busy"]');
-                return k && k.textContent.trim() && !/No Kernel/.test(k.textContent) && !busy;
-            }""", timeout=60_000)
-        dialog = page.query_selector(".jp-Dialog .jp-mod-accept")
-        if dialog:
-            dialog.click()
-        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=10_000)
-        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=10_000)
-        try:
-            page.wait_for_function(
-                "t => document.querySelector('.jp-Notebook').innerText.includes(t)", arg=wait_for,
-                timeout=120_000)
-        except Exception:
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / f"failed-{shot}"), full_page=True)
-            raise
+        open_and_run(page, url, path, shot, wait_for)
         page.wait_for_timeout(1000)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / shot), full_page=True)
@@ -138,18 +195,100 @@ def run_all(browser, url: str, path: str, shot: str, wait_for: str):
 
 def test_student_notebook_fails_politely_in_jupyterlab(browser, lab):
     url, _ = lab
+    # The last output is the pooling explorer's, after the last graded check.
     text, images, errors = run_all(browser, url, "notebooks/assignment1/part1_forward.ipynb",
-                                   "student_part1.png", "pool_forward is not implemented yet")
+                                   "student_part1.png",
+                                   "pool_forward is not implemented yet: the expected result")
     for name in ["zero_pad", "conv_single_step", "conv_forward", "pool_forward"]:
         assert f"{name} is not implemented yet" in text
+    for name in ["zero_pad", "conv_forward", "pool_forward"]:  # the explorers say so too
+        assert f"{name} is not implemented yet: the expected result is shown alone." in text
     assert errors == 4 and "Traceback" not in text
-    assert images == 4, "the figures did not load"
+    assert images == 5, "the figures did not load"
 
 
 def test_solution_notebook_passes_in_jupyterlab(browser, lab):
     url, _ = lab
     text, images, errors = run_all(browser, url, "solutions/assignment1/part2_backward.ipynb",
-                                   "solution_part2.png", "pool_backward passes the hidden tests")
+                                   "solution_part2.png",
+                                   "your pool_backward gives the expected gradient dA_prev")
     for name in ["conv_backward", "create_mask_from_window", "distribute_value", "pool_backward"]:
         assert f"{name} passes all public tests" in text
+    assert "your conv_backward gives the expected dA_prev" in text
     assert errors == 0 and images == 3
+
+
+# The explorers -------------------------------------------------------------------------
+
+EXPLORER_NOTEBOOK = "notebooks/explorers/explorers.ipynb"
+# Per explorer: the slider moved one step right, what its view says before and after.
+MOVES = [("padding", "pad", "zero_pad(X, 1).shape", "zero_pad(X, 2).shape"),
+         ("convolution", "output col", "Z[0, 0] =", "Z[0, 1] ="),
+         ("pooling", "output col", "Window (0, 0)", "Window (0, 1)"),
+         ("gradients", "input row", "dA_prev[1, 1] =", "dA_prev[2, 1] =")]
+
+
+def move_each_explorer(page, prefix: str) -> None:
+    """Move one slider of each explorer with the keyboard; check that its view is redrawn with
+    the new setting; save a screenshot of each explorer."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for kind, label, before_text, after_text in MOVES:
+        explorer = page.locator(f".cnnbook-{kind}")
+        view = explorer.locator(".cnnbook-view")
+        explorer.scroll_into_view_if_needed()
+        assert before_text in view.inner_text() and after_text not in view.inner_text(), kind
+        before = view.inner_html()
+        slider = explorer.locator(".widget-slider", has_text=label)
+        readout = int(slider.locator(".widget-readout").inner_text())
+        slider.locator(".noUi-handle").focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("([el, old]) => el.innerHTML !== old",
+                               arg=[view.element_handle(), before], timeout=15_000)
+        page.wait_for_timeout(200)  # let the readout settle too
+        assert int(slider.locator(".widget-readout").inner_text()) == readout + 1, kind
+        text = view.inner_text()
+        assert after_text in text and before_text not in text, (kind, text[:500])
+        assert "explorer failed" not in text and "Traceback" not in text
+        assert view.locator("svg").count() >= 1
+        path = SHOTS / f"{prefix}-explorer-{kind}.png"
+        explorer.screenshot(path=str(path))
+        assert path.stat().st_size > 10_000
+
+
+def test_explorers_in_jupyterlab(browser, lab):
+    url, _ = lab
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        open_and_run(page, url, EXPLORER_NOTEBOOK, "explorers.png", "dA_prev[1, 1] =")
+        assert page.locator(".cnnbook-explorer").count() == 4
+        move_each_explorer(page, "lab")
+        assert not page.query_selector_all(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    finally:
+        page.close()
+        stop_kernels(url)
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory):
+    """Voila serving the explorer notebook alone, as a page without code."""
+    root = tmp_path_factory.mktemp("voila")
+    shutil.copytree(ROOT / "notebooks" / "explorers", root / "explorers")
+    command = [sys.executable, "-m", "voila", "--no-browser", "--Voila.ip=127.0.0.1", "--port={port}",
+               "explorers/explorers.ipynb"]
+    with serve(command, root, "/voila/static/", "voila") as url:
+        yield url
+
+
+def test_explorers_standalone_in_voila(browser, voila):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(voila, timeout=120_000)
+        page.wait_for_selector(".cnnbook-gradients .cnnbook-view svg", timeout=120_000)
+        assert page.locator(".cnnbook-explorer").count() == 4
+        text = page.inner_text("body")
+        assert "Pooling masks" in text and "explore_padding()" not in text  # no code, only views
+        move_each_explorer(page, "voila")
+        page.screenshot(path=str(SHOTS / "voila-explorers.png"), full_page=True)
+    finally:
+        page.close()

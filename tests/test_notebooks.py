@@ -1,5 +1,6 @@
 """The notebooks as a learner meets them: solutions run clean, stubs fail politely."""
 
+import json
 import re
 import shutil
 
@@ -9,6 +10,12 @@ from conftest import ROOT, execute, grade_id, is_graded
 
 SOLUTIONS = sorted((ROOT / "solutions").rglob("*.ipynb"))
 STUDENT = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+# The explorer notebook has no exercises; it has a test of its own below.
+ASSIGNED_SOLUTIONS = [p for p in SOLUTIONS if p.parent.name != "explorers"]
+ASSIGNED_STUDENT = [p for p in STUDENT if p.parent.name != "explorers"]
+EXPLORERS = [ROOT / "solutions" / "explorers" / "explorers.ipynb",
+             ROOT / "notebooks" / "explorers" / "explorers.ipynb"]
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 pytestmark = pytest.mark.slow
 
@@ -18,9 +25,23 @@ def test_there_are_notebooks():
     assert len(SOLUTIONS) >= 2
 
 
-@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def shows_a_widget(cell) -> bool:
+    return any(WIDGET in out.get("data", {}) for out in cell.outputs)
+
+
+def explorer_cells(nb) -> list:
+    return [c for c in nb.cells if (grade_id(c) or "").startswith("explore_")]
+
+
+def beside(path, tmp_path):
+    """Copy a notebook's folder (the notebook and the files it imports) and return the copy."""
+    shutil.copytree(path.parent, tmp_path / "nb")
+    return tmp_path / "nb" / path.name
+
+
+@pytest.mark.parametrize("path", ASSIGNED_SOLUTIONS, ids=lambda p: p.name)
 def test_solution_runs_without_error_or_warning(path, tmp_path):
-    nb = execute(shutil.copy(path, tmp_path), tmp_path)
+    nb = execute(beside(path, tmp_path), tmp_path / "nb")
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -32,12 +53,13 @@ def test_solution_runs_without_error_or_warning(path, tmp_path):
     assert graded and all(any("passes all public tests" in o.get("text", "") for o in c.outputs)
                           and any("passes the hidden tests" in o.get("text", "") for o in c.outputs)
                           for c in graded)
+    assert all(shows_a_widget(c) for c in explorer_cells(nb))
 
 
-@pytest.mark.parametrize("path", STUDENT, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ASSIGNED_STUDENT, ids=lambda p: p.name)
 def test_untouched_student_notebook_fails_each_check_in_one_line(path, tmp_path):
     # No allow_errors: the failing checks are tagged raises-exception, so Run All goes on past them.
-    nb = execute(shutil.copy(path, tmp_path), tmp_path)
+    nb = execute(beside(path, tmp_path), tmp_path / "nb")
     graded = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -52,9 +74,11 @@ def test_untouched_student_notebook_fails_each_check_in_one_line(path, tmp_path)
         assert len(errors[0].traceback) == 1, errors[0].traceback
         assert re.search(rf"{name}(\.\w+)? is not implemented yet", errors[0].traceback[0])
     assert graded >= 4
+    # The explorers after the exercises still draw, with the learner's stubs.
+    assert all(shows_a_widget(c) for c in explorer_cells(nb))
 
 
-@pytest.mark.parametrize("path", STUDENT, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ASSIGNED_STUDENT, ids=lambda p: p.name)
 def test_student_notebook_has_stubs_not_solutions(path):
     text = path.read_text(encoding="utf-8")
     assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
@@ -62,3 +86,29 @@ def test_student_notebook_has_stubs_not_solutions(path):
     assert 'suite=\\"hidden\\"' not in text
     assert text.count("### START CODE HERE ###") == text.count("### END CODE HERE ###") >= 4
     assert "raise NotImplementedError()" in text
+
+
+def test_assignment_1_shows_an_explorer_after_each_layer():
+    for name, expected in [("part1_forward", ["explore_padding", "explore_convolution", "explore_pooling"]),
+                           ("part2_backward", ["explore_gradients", "explore_pooling"])]:
+        for root in ("solutions", "notebooks"):
+            nb = json.loads((ROOT / root / "assignment1" / f"{name}.ipynb").read_text(encoding="utf-8"))
+            ids = [grade_id(c) for c in nb["cells"]]
+            assert [i for i in ids if (i or "").startswith("explore_")] == expected, (root, name)
+            for gid in expected:  # right after the graded check of the exercise it illustrates
+                assert is_graded(nb["cells"][ids.index(gid) - 1]), (root, name, gid)
+
+
+@pytest.mark.parametrize("path", EXPLORERS, ids=lambda p: p.parent.parent.name)
+def test_explorer_notebook_shows_the_four_explorers(path, tmp_path):
+    nb = execute(shutil.copy(path, tmp_path), tmp_path)
+    shown = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for out in cell.outputs:
+            assert out.output_type != "error", (grade_id(cell), out.get("evalue"))
+            assert not (out.output_type == "stream" and out.name == "stderr"), out.text
+        if shows_a_widget(cell):
+            shown.append(grade_id(cell))
+    assert shown == ["padding", "convolution", "pooling", "gradients"]

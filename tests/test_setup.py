@@ -121,7 +121,7 @@ def test_bundle_holds_only_the_assignments_asked_for(tmp_path):
     names = zipfile.ZipFile(path).namelist()
     prefix = release.BUNDLE_NAME + "/notebooks/"
     folders = {n[len(prefix):].split("/")[0] for n in names if n.startswith(prefix)}
-    assert folders == {"assignment1"}
+    assert folders == {"assignment1", "explorers"}
     # Assignment 3's given layers are Assignment 2's answers: never in a bundle without it.
     assert not [n for n in names if n.endswith("fast_layers.py")]
     with pytest.raises(ValueError, match="no such assignment: assignment9"):

@@ -1,0 +1,102 @@
+"""How long each explorer takes, in a real browser, from a control change to the updated view.
+
+    python benchmarks/explorers.py [--repeat N]
+
+Starts JupyterLab on 127.0.0.1 (the browser tests' own launcher, in a throwaway Jupyter home),
+opens notebooks/explorers/explorers.ipynb in headless Chromium and runs it. Then, for each
+explorer, it focuses one slider and presses ArrowRight / ArrowLeft N times, one change at a
+time, and measures from the key press (a keydown listener in the page) to the first frame
+after the view's HTML has changed (a MutationObserver, then requestAnimationFrame): the
+round trip to the kernel, the redraw in Python and the browser's layout of the new view.
+
+Target: median under 150 ms per explorer on a 2-core machine. The machine may be shared:
+read the numbers as rough figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from instructor.execute import isolated_home  # noqa: E402
+from test_browser import (CHROMIUM_ARGS, chromium_path, lab_root, open_and_run,  # noqa: E402
+                          serve)
+
+TARGET_MS = 150.0
+# Per explorer: the slider moved back and forth (its label).
+SLIDERS = [("padding", "pad"), ("convolution", "output col"), ("pooling", "output col"),
+           ("gradients", "input col")]
+
+ARM = """view => {
+    window.__changed = null;
+    window.__painted = null;
+    const observer = new MutationObserver(() => {
+        observer.disconnect();
+        window.__changed = performance.now();
+        requestAnimationFrame(() => { window.__painted = performance.now(); });
+    });
+    observer.observe(view, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def measure(page, kind: str, label: str, repeat: int) -> list[float]:
+    explorer = page.locator(f".cnnbook-{kind}")
+    explorer.scroll_into_view_if_needed()
+    view = explorer.locator(".cnnbook-view").element_handle()
+    handle = explorer.locator(".widget-slider", has_text=label).locator(".noUi-handle")
+    handle.focus()
+    times = []
+    for k in range(repeat):
+        page.evaluate(ARM, view)
+        page.keyboard.press("ArrowRight" if k % 2 == 0 else "ArrowLeft")
+        page.wait_for_function("() => window.__painted !== null", timeout=10_000)
+        times.append(page.evaluate("() => window.__painted - window.__keydown"))
+        page.wait_for_timeout(150)  # one change at a time, as a learner moves a slider
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    path = chromium_path()
+    if path is None:
+        print("no Chromium found: install it (Debian/Ubuntu: `sudo apt-get install chromium`) "
+              "or set CHROMIUM")
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    status = 0
+    with tempfile.TemporaryDirectory() as tmp, isolated_home(Path(tmp) / "home") as home:
+        root = Path(tmp) / "lab"
+        root.mkdir()
+        with serve(lab_root(root, home), root, "/api/status", "lab") as url, \
+                sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            open_and_run(page, url, "notebooks/explorers/explorers.ipynb", "benchmark.png",
+                         "dA_prev[1, 1] =")
+            page.evaluate("() => document.addEventListener('keydown', "
+                          "() => { window.__keydown = performance.now(); }, true)")
+            page.wait_for_timeout(1000)  # let the first drawing settle
+            print(f"{'explorer':12s} {'slider':11s} {'median ms':>9s} {'min':>6s} {'max':>6s}  "
+                  f"target < {TARGET_MS:.0f} ms")
+            for kind, label in SLIDERS:
+                times = measure(page, kind, label, args.repeat)
+                median = statistics.median(times)
+                ok = median < TARGET_MS
+                status |= not ok
+                print(f"{kind:12s} {label:11s} {median:9.1f} {min(times):6.1f} {max(times):6.1f}  "
+                      f"{'ok' if ok else 'TOO SLOW'}")
+            browser.close()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

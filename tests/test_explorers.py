@@ -1,0 +1,500 @@
+"""The explorers without a browser: their state (what is highlighted, the formulas, the
+messages), their drawing, how they treat a learner's function, and their widgets."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from cnnbook import drawing
+from cnnbook.drawing import DIFF, EMPHASIS, HATCH, Panel, figure, panel_svg
+from cnnbook.explorers import (_core, convolution, explore_convolution, explore_gradients,
+                               explore_padding, explore_pooling, gradients, padding, pooling)
+from cnnbook.explorers.convolution import conv_state
+from cnnbook.explorers.gradients import grad_state
+from cnnbook.explorers.padding import padding_state
+from cnnbook.explorers.pooling import parse_matrix, pool_state
+
+GRADED = ["zero_pad", "conv_single_step", "conv_forward", "pool_forward", "conv_backward",
+          "create_mask_from_window", "distribute_value", "pool_backward"]
+X3 = np.arange(1, 10).reshape(3, 3)
+K2 = np.array([[1, 0], [0, 1]])
+
+
+# Learner functions, right and wrong ------------------------------------------------------
+
+def good_zero_pad(X, pad):
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+
+
+def good_conv_forward(A_prev, W, b, hparameters):
+    s, p, f = hparameters["stride"], hparameters["pad"], W.shape[0]
+    A = good_zero_pad(A_prev, p)
+    m = A_prev.shape[0]
+    n_h, n_w = (A_prev.shape[1] + 2 * p - f) // s + 1, (A_prev.shape[2] + 2 * p - f) // s + 1
+    Z = np.zeros((m, n_h, n_w, W.shape[3]))
+    for h in range(n_h):
+        for w in range(n_w):
+            for c in range(W.shape[3]):
+                Z[:, h, w, c] = np.sum(A[:, h * s:h * s + f, w * s:w * s + f, :] * W[..., c],
+                                       axis=(1, 2, 3)) + b[0, 0, 0, c]
+    return Z, (A_prev, W, b, hparameters)
+
+
+def good_pool_forward(A_prev, hparameters, mode="max"):
+    f, s = hparameters["f"], hparameters["stride"]
+    n_h, n_w = (A_prev.shape[1] - f) // s + 1, (A_prev.shape[2] - f) // s + 1
+    A = np.zeros((A_prev.shape[0], n_h, n_w, A_prev.shape[3]))
+    for h in range(n_h):
+        for w in range(n_w):
+            win = A_prev[:, h * s:h * s + f, w * s:w * s + f, :]
+            A[:, h, w, :] = win.max(axis=(1, 2)) if mode == "max" else win.mean(axis=(1, 2))
+    return A, (A_prev, hparameters)
+
+
+def pool_backward_routing(first_only):
+    def pool_back(dA, cache, mode="max"):
+        A_prev, hp = cache
+        f, s = hp["f"], hp["stride"]
+        d = np.zeros(A_prev.shape)
+        for h in range(dA.shape[1]):
+            for w in range(dA.shape[2]):
+                win = A_prev[0, h * s:h * s + f, w * s:w * s + f, 0]
+                if mode == "average":
+                    d[0, h * s:h * s + f, w * s:w * s + f, 0] += dA[0, h, w, 0] / (f * f)
+                elif first_only:
+                    r, c = np.unravel_index(np.argmax(win), win.shape)
+                    d[0, h * s + r, w * s + c, 0] += dA[0, h, w, 0]
+                else:
+                    d[0, h * s:h * s + f, w * s:w * s + f, 0] += (win == win.max()) * dA[0, h, w, 0]
+        return d
+    return pool_back
+
+
+def good_conv_backward(dZ, cache):
+    A_prev, W, b, hp = cache
+    s, p, f = hp["stride"], hp["pad"], W.shape[0]
+    A = good_zero_pad(A_prev, p)
+    dA = np.zeros(A.shape)
+    dW = np.zeros(W.shape)
+    for h in range(dZ.shape[1]):
+        for w in range(dZ.shape[2]):
+            for c in range(dZ.shape[3]):
+                dA[0, h * s:h * s + f, w * s:w * s + f, :] += W[..., c] * dZ[0, h, w, c]
+                dW[..., c] += A[0, h * s:h * s + f, w * s:w * s + f, :] * dZ[0, h, w, c]
+    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
+    return dA[:, p:p + A_prev.shape[1], p:p + A_prev.shape[2], :], dW, db
+
+
+def stub(*args):
+    raise NotImplementedError()
+
+
+def returns_none(*args):
+    return None
+
+
+# The package keeps no solution under an exercise's name ------------------------------------
+
+def test_no_function_is_named_or_shaped_like_a_graded_exercise():
+    modules = [_core, padding, convolution, pooling, gradients, drawing]
+    for module in modules:
+        for name, obj in vars(module).items():
+            if inspect.isfunction(obj):
+                assert name not in GRADED, f"{module.__name__}.{name}"
+    # The explore_* functions take the learner's functions, never compute a graded result.
+    assert list(inspect.signature(explore_pooling).parameters) == ["pool_forward", "pool_backward"]
+
+
+# Padding ---------------------------------------------------------------------------------
+
+def test_padding_marks_the_border_and_writes_the_shapes():
+    s = padding_state(2)
+    assert s.expected.shape == (7, 8)
+    assert len(s.border) == 7 * 8 - 3 * 4
+    assert (0, 0) in s.border and (2, 2) not in s.border and (4, 5) not in s.border
+    assert np.array_equal(s.expected[2:5, 2:6], padding.SMALL)
+    assert "(1, 3, 4, 1)" in s.shapes and "(1, 7, 8, 1)" in s.shapes
+    assert "height 3 + 2·2 = 7" in s.shapes and "width 4 + 2·2 = 8" in s.shapes
+    assert padding_state(0).border == set()
+
+
+def test_padding_with_a_correct_learner_function():
+    s = padding_state(3, good_zero_pad, picture=padding.photo())
+    assert s.grid.status == "matches" and s.grid.diffs == {}
+    assert s.photo_message[0] == "ok" and s.photo_value is None
+    panels, arrows = padding.panels(s)
+    assert [p.title for p in panels][-1] == "your zero_pad" and arrows[-1] is None
+    html = padding.render(s)
+    assert "your zero_pad gives the expected padded array" in html
+
+
+def test_padding_frames_what_a_wrong_border_differs_in():
+    def ones_border(X, pad):
+        return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), constant_values=1)
+
+    s = padding_state(1, ones_border, picture=padding.photo())
+    assert set(s.grid.diffs) == s.border and s.grid.diffs[(0, 0)] == "0"
+    assert s.photo_message[0] == "bad" and s.photo_value is not None
+    html = padding.render(s)
+    assert f"stroke='{DIFF}'" in html and "differs from the expected padded array at 18 of 30 cells" in html
+    assert html.count("<image") == 3  # the photograph, padded, and the learner's version
+
+
+@pytest.mark.parametrize("fn, expected", [
+    (stub, "zero_pad is not implemented yet: the expected result is shown alone."),
+    (returns_none, "zero_pad returned None: is its return statement missing?"),
+    (lambda X, pad: np.pad(X, pad), "zero_pad: the result has shape (3, 5, 6, 3); expected (1, 5, 6, 1)."),
+    (lambda X, pad: X[5], "zero_pad raised IndexError: index 5 is out of bounds"),
+    (lambda X, pad: "padded", "zero_pad: the result holds <U6 values, not numbers."),
+])
+def test_padding_explains_a_learner_function_that_fails(fn, expected):
+    s = padding_state(1, fn, picture=padding.photo())
+    assert s.grid.status == "failed" and s.grid.value is None
+    assert s.grid.message.startswith(expected)
+    html = padding.render(s)
+    assert "zero_pad(X, 1): 5 × 6" in html  # the expected picture is still there
+    assert "Traceback" not in html and len(padding.panels(s)[0]) == 2
+
+
+def test_a_learner_error_names_the_learner_line_and_is_escaped():
+    def bad(X, pad):
+        raise ValueError("<b>no</b>")
+
+    s = padding_state(1, bad)
+    assert re.search(r"raised ValueError: <b>no</b> \(in bad, line \d+: `raise ValueError", s.grid.message)
+    html = padding.render(s)
+    assert "&lt;b&gt;no&lt;/b&gt;" in html and "<b>no</b>" not in html
+
+
+def test_a_stub_helper_is_blamed_not_the_function_that_calls_it():
+    def conv_forward(A_prev, W, b, hparameters):
+        return stub(A_prev), None
+
+    s = conv_state(conv_forward=conv_forward)
+    assert s.forward.message.startswith("conv_forward calls stub, which is not implemented yet")
+
+
+# Convolution -----------------------------------------------------------------------------
+
+def test_convolution_window_and_output_cell():
+    s = conv_state(5, 3, 1, 1, 1, 2)
+    assert s.n_out == 5 and s.z.shape == (5, 5) and s.unreached == []
+    assert s.window == (1, 2)
+    assert s.window_cells == {(r, c) for r in (1, 2, 3) for c in (2, 3, 4)}
+    assert s.formula.endswith("= ⌊(5 + 2·1 − 3) / 1⌋ + 1 = 4/1 + 1 = 4 + 1 = 5") and s.note == ""
+    window = s.padded[1:4, 2:5]
+    assert s.value == pytest.approx(np.sum(window * s.w) + s.b) == s.z[1, 2]
+
+
+def test_convolution_single_step_numbers():
+    s = conv_state(pad=0, stride=1, row=0, col=1, x=X3, w=K2, b=0)
+    assert s.step.startswith("Z[0, 1] = sum(window × W) + b = 2·1 + 3·0 + 5·0 + 6·1 + 0 = 8")
+    assert np.array_equal(s.z, [[6, 8], [12, 14]])
+    big = conv_state(6, 4, 0, 1)
+    assert "(the sum of 16 products)" in big.step
+
+
+def test_convolution_floor_marks_unreached_rows_and_explains():
+    s = conv_state(5, 2, 1, 2, 0, 0)  # padded 7, (5 + 2 - 2) = 5 is odd
+    assert s.n_out == 3 and s.unreached == [6]
+    assert "⌊5/2⌋ + 1 = ⌊2.5⌋ + 1 = 2 + 1 = 3" in s.formula
+    assert "5 is not a multiple of the stride 2" in s.note
+    assert "one more step would start at 6 and need index 7, past the last one, 6" in s.note
+    assert "row and column 6 is never reached (hatched)" in s.note
+    panel = convolution.panels(s)[0][0]
+    assert panel.hatch == {(r, c) for r in range(7) for c in range(7) if 6 in (r, c)}
+
+
+def test_convolution_stride_larger_than_f_skips_rows_between_windows():
+    s = conv_state(6, 2, 0, 3)
+    assert s.unreached == [2, 5]
+    assert "jumps over row and column 2" in s.note and "row and column 5 is never reached" in s.note
+    svg = figure(*convolution.panels(s))
+    assert svg.count(f"stroke='{HATCH}'") == 3 * (6 * 6 - 4 * 4)
+
+
+def test_convolution_impossible_settings_give_a_message():
+    calls = []
+    s = conv_state(3, 5, 0, 1, conv_forward=lambda *a: calls.append(a))
+    assert s.n_out == 0 and s.z is None and s.window is None and calls == []
+    assert s.error.startswith("f = 5 is larger than the padded input (3 + 2·0 = 3)")
+    assert "no window fits" in s.formula
+    html = convolution.render(s)
+    assert "cnnbook-msg-error" in html and "Traceback" not in html
+    assert conv_state(3, 5, 1, 1).error == ""  # pad 1 makes room
+
+
+def test_convolution_clamps_the_output_position():
+    s = conv_state(5, 3, 0, 1, 9, -3)
+    assert (s.row, s.col) == (2, 0) and s.window == (2, 0)
+
+
+def test_convolution_compares_the_learner_function():
+    assert conv_state(6, 3, 1, 2, conv_forward=good_conv_forward).forward.status == "matches"
+
+    def bias_in_sum(A_prev, W, b, hp):
+        Z, cache = good_conv_forward(A_prev, W, b, hp)
+        return Z + b * (W.shape[0] ** 2 - 1), cache
+
+    s = conv_state(4, 2, 0, 1, 0, 0, conv_forward=bias_in_sum)
+    assert s.forward.status == "differs" and len(s.forward.diffs) == 9
+    assert s.forward.diffs[(0, 0)] == _core.fmt(s.z[0, 0])
+    assert "at 9 of 9 cells" in s.forward.message
+    only_z = conv_state(conv_forward=lambda *a: good_conv_forward(*a)[0])
+    assert "expected the pair (Z, cache)" in only_z.forward.message
+
+
+def test_convolution_checks_the_learner_single_step():
+    def right(a, W, b):
+        return np.sum(a * W) + b.item()
+
+    assert conv_state(conv_single_step=right).single[0] == "ok"
+    kind, text = conv_state(conv_single_step=lambda a, W, b: np.sum(a * W + b)).single
+    assert kind == "bad" and "added to each of the 9 products" in text
+    kind, text = conv_state(conv_single_step=lambda a, W, b: np.sum(a * W) + b).single
+    assert kind == "ok" and "b.item()" in text
+    assert "not implemented yet" in conv_state(conv_single_step=stub).single[1]
+
+
+# Pooling ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, problem", [
+    ("1 2; 3 4", ""), ("[[1, 2], [3, 4]]", ""), ("1 2\n3 4", ""),
+    ("1 2; 3", "the rows have different lengths (2, 1)."),
+    ("1 x; 3 4", "could not read the matrix: 'x' is not a number."),
+    (";", "type some numbers"),
+    ("; ".join(["1 " * 9] * 9), "at most 8 rows and 8 columns"),
+])
+def test_pooling_reads_a_typed_matrix(text, problem):
+    x, message = parse_matrix(text)
+    if problem:
+        assert x is None and message.startswith(problem)
+    else:
+        assert message == "" and np.array_equal(x, [[1, 2], [3, 4]])
+
+
+def test_max_pooling_masks_and_routing():
+    s = pool_state(pooling.EXAMPLE, 2, 2, "max", 0, 1)
+    assert np.array_equal(s.a, [[6, 5], [8, 4]]) and s.ties == []
+    assert s.maxima == {(0, 0): [(1, 1)], (0, 1): [(1, 2)], (1, 0): [(3, 1)], (1, 1): [(3, 2)]}
+    assert s.window == (0, 2) and s.window_cells == {(0, 2), (0, 3), (1, 2), (1, 3)}
+    assert np.array_equal(s.local(), [[0, 0], [2, 0]])
+    expected = np.zeros((4, 4))
+    expected[1, 1], expected[1, 2], expected[3, 1], expected[3, 2] = 1, 2, 3, 4
+    assert np.array_equal(s.dprev, expected)
+    assert "Its maximum is 5, at (1, 2)" in s.window_text and s.tie_text == "" and s.overlap_text == ""
+    assert pooling.forward_panels(s)[0][0].bold == {(1, 1), (1, 2), (3, 1), (3, 2)}
+
+
+def test_average_pooling_shares():
+    s = pool_state(pooling.EXAMPLE, 2, 2, "average", 1, 1)
+    assert np.array_equal(s.a, [[3.5, 2], [4.5, 2.25]])
+    assert np.array_equal(s.local(), np.full((2, 2), 1.0))  # dA[1, 1] = 4, shared by 4
+    assert "4 / 4 = 1 to each of its 4 cells" in s.window_text
+
+
+def test_ties_are_shown_and_both_conventions_accepted():
+    s = pool_state(pooling.TIES, 2, 1, "max", 0, 0)
+    assert (0, 0) in s.ties and s.maxima[(0, 0)] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert "appears 4 times" in s.tie_text and "argmax" in s.tie_text and "PyTorch" in s.tie_text
+    every = pool_state(pooling.TIES, 2, 1, "max", pool_backward=pool_backward_routing(False))
+    first = pool_state(pooling.TIES, 2, 1, "max", pool_backward=pool_backward_routing(True))
+    assert every.backward.status == first.backward.status == "matches"
+    assert every.backward.note == "" and "first maximum" in first.backward.note
+    titles = re.findall(r">\((\d, \d)\) tie<", pooling.miniatures(s))
+    assert titles and set(titles) == {f"{h}, {v}" for h, v in s.ties}
+
+
+def test_overlapping_windows_add_up():
+    s = pool_state(pooling.EXAMPLE, 2, 1, "max", 1, 1)
+    # A_prev[1, 1] = 6 is the maximum of three of the four windows that cover it.
+    assert s.sent[(1, 1)] == [(0, 0, 1.0), (0, 1, 2.0), (1, 1, 5.0)]
+    assert s.dprev[1, 1] == 8
+    assert "windows overlap" in s.overlap_text and "dA_prev[1, 1] = 1 + 2 + 5 = 8" in s.overlap_text
+
+
+def test_pooling_unreached_and_impossible():
+    s = pool_state(np.arange(25).reshape(5, 5), 2, 2)
+    assert s.unreached_rows == [4] and s.unreached_cols == [4]
+    assert "never reached" in s.note
+    wide = pool_state(np.arange(12).reshape(3, 4), 2, 2)
+    assert wide.unreached_rows == [2] and wide.unreached_cols == []
+    assert "row 2 is never reached" in wide.note
+    bad = pool_state(pooling.EXAMPLE, 5, 1)
+    assert bad.a is None and bad.error.startswith("f = 5 is larger than the matrix (4 × 4)")
+    assert "cnnbook-msg-error" in pooling.render(bad)
+
+
+def test_pooling_compares_the_learner_functions():
+    s = pool_state(pooling.EXAMPLE, 3, 1, "average", pool_forward=good_pool_forward,
+                   pool_backward=pool_backward_routing(False))
+    assert s.forward.status == s.backward.status == "matches"
+    wrong = pool_state(pooling.EXAMPLE, 2, 2, "max",
+                       pool_forward=lambda A, hp, mode: good_pool_forward(A, hp, "average"),
+                       pool_backward=stub)
+    assert wrong.forward.status == "differs" and set(wrong.forward.diffs) == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert wrong.backward.message.startswith("pool_backward is not implemented yet")
+    html = pooling.render(wrong)
+    assert "your pool_forward" in html and "your pool_backward" not in html
+
+
+# Gradients -------------------------------------------------------------------------------
+
+def numeric_gradient(x, w, dz, stride, pad, wrt):
+    """d(sum(Z · dZ)) by central differences: an independent check of the routing."""
+    def loss(x, w):
+        return float(np.sum(convolution.slide(np.pad(x, pad), w, 0.0, stride) * dz))
+    target = x if wrt == "x" else w
+    grad = np.zeros(target.shape)
+    for idx in np.ndindex(target.shape):
+        up, down = target.copy(), target.copy()
+        up[idx] += 0.5
+        down[idx] -= 0.5
+        grad[idx] = loss(up, w) - loss(down, w) if wrt == "x" else loss(x, up) - loss(x, down)
+    return grad
+
+
+@pytest.mark.parametrize("n, f, pad, stride", [(4, 2, 0, 1), (5, 3, 1, 2), (5, 2, 0, 2)])
+def test_conv_gradients_match_a_numeric_gradient(n, f, pad, stride):
+    s = grad_state("conv", "input", n, f, pad, stride)
+    assert np.allclose(s.dprev, numeric_gradient(s.x, s.w, s.dz, stride, pad, "x"))
+    assert np.allclose(s.dw, numeric_gradient(s.x, s.w, s.dz, stride, pad, "w"))
+    assert s.db == s.dz.sum()
+
+
+def test_input_cell_routes_through_the_weights_that_met_it():
+    s = grad_state("conv", "input", 4, 2, 0, 1, 1, 1)
+    assert s.covering == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert [r[2] for r in s.routes] == [(1, 1), (1, 0), (0, 1), (0, 0)]
+    assert sum(r[3] for r in s.routes) == pytest.approx(s.dprev[1, 1])
+    assert s.sum_text.startswith("dA_prev[1, 1] = W[1, 1]·dZ[0, 0] + W[1, 0]·dZ[0, 1] + W[0, 1]·dZ[1, 0]")
+    geometry = gradients.panels(s)[0][0][0]
+    assert len([b for b in geometry.boxes if b[4] == gradients.COVER]) == 4
+
+
+def test_padded_input_cell_and_a_cell_no_window_reaches():
+    s = grad_state("conv", "input", 4, 3, 1, 1, 0, 0)
+    assert s.chosen == (1, 1) and (0, 0) in s.covering
+    lone = grad_state("conv", "input", 5, 2, 0, 2, 4, 4)
+    assert lone.unreached == [4] and lone.routes == [] and lone.dprev[4, 4] == 0
+    assert "no window covers A_prev[4, 4] (hatched)" in lone.sum_text
+
+
+def test_weight_gradient_sums_the_cells_it_met():
+    s = grad_state("conv", "weight", 4, 2, 0, 2, 1, 0)
+    assert [cell for _, _, cell, _, _ in s.sources] == [(1, 0), (1, 2), (3, 0), (3, 2)]
+    assert sum(a * d for *_, a, d in s.sources) == pytest.approx(s.dw[1, 0])
+    assert s.sum_text.startswith("dW[1, 0] = a[1, 0]·dZ[0, 0] + a[1, 2]·dZ[0, 1]")
+    assert grad_state("conv", "weight", row=7, col=7, f=2).chosen == (1, 1)
+
+
+def test_pooling_gradient_routes_to_the_maximum_only():
+    x = np.array([[1, 9, 2], [3, 4, 5], [0, 6, 7]])
+    s = grad_state("max", "weight", row=0, col=1, f=2, stride=1, pad=2, x=x)
+    assert s.target == "input" and s.pad == 0  # pooling has neither weights nor padding here
+    assert s.covering == [(0, 0), (0, 1)] and [r[3] for r in s.routes] == [1.0, 2.0]
+    assert s.dprev[0, 1] == 3 and "dA_prev[0, 1] = 1 + 2 = 3" in s.sum_text
+    avg = grad_state("average", "input", row=1, col=1, f=2, stride=1, x=x)
+    assert avg.dprev[1, 1] == pytest.approx((1 + 2 + 3 + 4) / 4)
+
+
+def test_gradients_compare_the_learner_functions():
+    right = grad_state("conv", "input", 5, 3, 1, 2, conv_backward=good_conv_backward)
+    assert right.learner.status == "matches"
+
+    def wrong_db(dZ, cache):
+        dA, dW, db = good_conv_backward(dZ, cache)
+        return dA, dW, db * 2
+
+    s = grad_state("conv", "weight", conv_backward=wrong_db)
+    assert s.learner.status == "matches" and any("db = " in t for _, t in s.extra)
+    two = grad_state("conv", conv_backward=lambda dZ, cache: good_conv_backward(dZ, cache)[:2])
+    assert "expected (dA_prev, dW, db)" in two.learner.message
+    pool = grad_state("max", x=pooling.TIES[:4, :4], f=2, stride=1,
+                      pool_backward=pool_backward_routing(True))
+    assert pool.learner.status == "matches" and "first maximum" in pool.learner.note
+    assert grad_state("max", pool_backward=returns_none).learner.message.endswith("return statement missing?")
+
+
+def test_gradient_impossible_settings():
+    s = grad_state("conv", "input", 2, 4, 0, 1)
+    assert s.error.startswith("f = 4 is larger than the input (2 × 2)") and s.dz is None
+    html = gradients.render(s)
+    assert "cnnbook-msg-error" in html and "Traceback" not in html
+
+
+# Drawing ---------------------------------------------------------------------------------
+
+def test_panel_draws_hatching_differences_boxes_and_indices():
+    p = Panel(np.array([[1, 2], [3, np.nan]]), "grid", hatch={(0, 1)}, diffs={(1, 0): "7"},
+              boxes=[(0, 0, 2, 2, EMPHASIS), (0, 0, 1, 1, "#0072b2", 4)], axes=True)
+    svg = panel_svg(p, 0, 40)
+    assert svg.count(f"stroke='{HATCH}'") == 3
+    assert "stroke-dasharray='4 2'" in svg and "<title>expected 7</title>" in svg
+    assert f"width='68' height='68' fill='none' stroke='{EMPHASIS}'" in svg
+    assert "width='26' height='26' fill='none' stroke='#0072b2'" in svg  # inset 4 on each side
+    assert ">nan<" not in svg and svg.count("<text") == 3 + 4 + 1 + 1  # values, indices, ≠, title
+    assert len(re.findall(r"fill='#666'>[01]</text>", svg)) == 4  # row and column indices
+
+
+def test_figure_is_well_formed_without_ids_and_none_leaves_a_gap():
+    a, b = Panel(np.ones((2, 2)), "a"), Panel(np.ones((2, 2)), "b")
+    joined, apart = figure([a, b], ["go"]), figure([a, b], [None])
+    for svg in (joined, apart):
+        ET.fromstring(svg)
+        assert " id=" not in svg and "url(#" not in svg
+    assert "<path" in joined and "<path" not in apart and ">go<" in joined
+    assert float(ET.fromstring(apart).get("width")) < float(ET.fromstring(joined).get("width"))
+
+
+# The widgets, without a browser ---------------------------------------------------------
+
+def test_convolution_widget_redraws_and_fits_its_sliders():
+    box = explore_convolution()
+    c, view = box.controls, box.view
+    before = view.value
+    c["col"].value = 2
+    assert view.value != before and "Z[0, 2] =" in view.value
+    c["stride"].value = 2  # n 5, f 3, pad 1: 3 positions
+    assert c["row"].max == 2 and c["col"].value == 2
+    c["f"].value = 5
+    c["pad"].value = 0
+    c["n"].value = 3
+    assert c["row"].disabled and "larger than the padded input" in view.value
+
+
+def test_padding_widget_shows_the_learner_stub_and_the_expected_picture():
+    box = explore_padding(zero_pad=stub)
+    assert "zero_pad is not implemented yet" in box.view.value
+    box.controls["pad"].value = 3
+    assert "zero_pad(X, 3): 9 × 10" in box.view.value
+
+
+def test_pooling_widget_reads_typed_matrices_and_buttons():
+    box = explore_pooling()
+    c, view = box.controls, box.view
+    c["matrix"].value = "1 2 3; 4 5 6; 7 8 9"
+    assert "A_prev: 3 × 3" in view.value and c["row"].disabled
+    c["matrix"].value = "1 2; 3"
+    assert "different lengths" in view.value and "A_prev: 3 × 3" in view.value
+    c["ties"].click()
+    assert "tie" in view.value and c["matrix"].value.startswith("0 0 2 2 1")
+    c["random"].click()
+    assert parse_matrix(c["matrix"].value)[0] is not None
+    c["mode"].value = "average"
+    assert "Its mean is" in view.value
+
+
+def test_gradients_widget_switches_layer_and_target():
+    box = explore_gradients()
+    c, view = box.controls, box.view
+    c["target"].value = "a weight"
+    assert c["row"].max == 1 and c["row"].description == "weight row" and "dW[" in view.value
+    c["layer"].value = "max pooling"
+    assert c["target"].disabled and c["pad"].disabled and c["row"].description == "input row"
+    assert "to the maxima" in view.value
