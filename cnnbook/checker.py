@@ -200,7 +200,7 @@ def call(name: str, target, *args, case: str = "", on_error: Callable | None = N
     except Exception as err:  # the learner's bug, reported as one line
         hint = _error_hint(err) or (on_error(err) if on_error else "")
         raise CheckFailed(f"{name} raised {type(err).__name__}{where}: {err}"
-                          f"{_learner_line(err)}" + (f". Hint: {hint}" if hint else "")) from None
+                          f"{learner_line(err)}" + (f". Hint: {hint}" if hint else "")) from None
     for i, (before, after) in enumerate(zip(args, copies)):
         if not _same(before, after):
             raise CheckFailed(f"{name} changed its input (argument {i + 1}){where}. "
@@ -246,7 +246,7 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def _learner_line(err: BaseException) -> str:
+def learner_line(err: BaseException) -> str:
     """' (at line N: code)' for the innermost frame that is the learner's code."""
     frames = traceback.extract_tb(err.__traceback__)
     # Frames of numpy, of this package and of the reference helpers swapped in are not the learner's.

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from cnnbook import drawing
+from cnnbook.checker import learner_line
 
 # Message kinds and how they look: a symbol as well as a colour, for colour-blind readers.
 KINDS = {"ok": ("✓", "#007a5a"), "bad": ("≠", "#8c2d6b"), "error": ("!", "#b34700"),
@@ -28,18 +29,6 @@ class Unusable(Exception):
 
 
 # Calling the learner's function ----------------------------------------------------
-
-def _learner_line(err: BaseException) -> str:
-    """' (in f, line N: `code`)' for the innermost frame outside numpy and this package."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__)
-              if "site-packages" not in f.filename and "/cnnbook/" not in f.filename.replace("\\", "/")
-              and not f.filename.startswith("<frozen")]
-    if not frames:
-        return ""
-    f = frames[-1]
-    code = f": `{f.line.strip()}`" if f.line else ""
-    return f" (in {f.name}, line {f.lineno}{code})"
-
 
 def attempt(name: str, fn: Callable, *args) -> tuple[Any, str]:
     """Call ``fn`` on copies of ``args``; return (result, "") or (None, a one-line message)."""
@@ -59,7 +48,7 @@ def attempt(name: str, fn: Callable, *args) -> tuple[Any, str]:
     except Exception as err:  # any bug of the learner's code becomes one line, never a traceback
         text = str(err).splitlines()[0] if str(err) else ""
         return None, (f"{name} raised {type(err).__name__}" + (f": {text[:160]}" if text else "")
-                      + _learner_line(err) + ".")
+                      + learner_line(err) + ".")
     if result is None:
         return None, f"{name} returned None: is its return statement missing?"
     return result, ""
