@@ -76,7 +76,7 @@ def test_bundle_has_what_students_need_and_nothing_of_the_instructor(tmp_path):
     text = "\n".join(zipfile.ZipFile(path).read(n).decode("utf-8", "replace") for n in names
                      if n.endswith((".py", ".ipynb", ".toml", ".md", ".yml")))
     for secret in ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "import instructor", "from instructor",
-                   "sliding_window_view", 'suite=\\"hidden\\"']:  # as a notebook's JSON holds it
+                   "mhwcpq,pqcd->mhwd", 'suite=\\"hidden\\"']:  # as a notebook's JSON holds it
         assert secret not in text, secret
     project = tomllib.loads(zipfile.ZipFile(path).read(prefix + "pyproject.toml").decode())
     assert project["project"]["dependencies"] == _pip_deps_raw()

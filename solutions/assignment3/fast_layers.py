@@ -24,14 +24,10 @@ def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
     N, C, H, W = input_data.shape
     out_h = (H + 2 * pad - filter_h) // stride + 1
     out_w = (W + 2 * pad - filter_w) // stride + 1
-    img = np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad))).transpose(0, 2, 3, 1)
-    col = np.empty((N, out_h, out_w, C, filter_h, filter_w), dtype=img.dtype)
-    for y in range(filter_h):
-        y_end = y + stride * out_h
-        for x in range(filter_w):
-            x_end = x + stride * out_w
-            col[:, :, :, :, y, x] = img[:, y:y_end:stride, x:x_end:stride, :]
-    col = col.reshape(N * out_h * out_w, -1)
+    img = np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    windows = np.lib.stride_tricks.sliding_window_view(img, (filter_h, filter_w), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride]
+    col = windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * out_h * out_w, -1)
     return col
 
 
@@ -52,11 +48,12 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     out_w = (W + 2 * pad - filter_w) // stride + 1
     col = col.reshape(N, out_h, out_w, C, filter_h, filter_w)
     img = np.zeros((N, H + 2 * pad, W + 2 * pad, C), dtype=col.dtype)
-    for y in range(filter_h):
-        y_end = y + stride * out_h
-        for x in range(filter_w):
-            x_end = x + stride * out_w
-            img[:, y:y_end:stride, x:x_end:stride, :] += col[:, :, :, :, y, x]
+    for n in range(N):
+        for y in range(filter_h):
+            y_end = y + stride * out_h
+            for x in range(filter_w):
+                x_end = x + stride * out_w
+                img[n, y:y_end:stride, x:x_end:stride, :] += col[n, :, :, :, y, x]
     img = img[:, pad:pad + H, pad:pad + W, :].transpose(0, 3, 1, 2)
     return img
 
@@ -92,7 +89,8 @@ class Convolution:
         out_w = (W + 2 * self.pad - FW) // self.stride + 1
         col = im2col(x, FH, FW, self.stride, self.pad)
         col_W = self.W.reshape(FN, -1).T
-        out = col @ col_W + self.b
+        out = col @ col_W
+        out += self.b
         out = out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2)
         self.x, self.col, self.col_W = x, col, col_W
         return out
