@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from instructor import release  # noqa: E402
-from instructor.execute import execute, isolated_home  # noqa: E402
+from instructor.execute import copy_with_files, execute, isolated_home  # noqa: E402
 
 TARGET_SECONDS = 20.0
 
@@ -42,11 +42,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, isolated_home(Path(tmp) / "home"):
         tmp = Path(tmp)
         print(f"{'notebook':40s} {'median s':>9s}  target < {TARGET_SECONDS:.0f} s")
-        for path in sorted((ROOT / "solutions").rglob("*.ipynb")):
-            work = tmp / "run"
-            work.mkdir(exist_ok=True)
-            copy = Path(shutil.copy(path, work))
-            t = statistics.median(timed(lambda: execute(copy, work)) for _ in range(args.repeat))
+        for k, path in enumerate(sorted((ROOT / "solutions").rglob("*.ipynb"))):
+            copy = copy_with_files(path, tmp / f"run{k}")
+            t = statistics.median(timed(lambda: execute(copy, copy.parent)) for _ in range(args.repeat))
             ok = t < TARGET_SECONDS
             status |= not ok
             print(f"{path.relative_to(ROOT).as_posix():40s} {t:9.2f}  {'ok' if ok else 'TOO SLOW'}")

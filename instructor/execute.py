@@ -32,6 +32,15 @@ def isolated_home(home: Path):
                 os.environ[n] = v
 
 
+def copy_with_files(path: Path, dest: Path) -> Path:
+    """Copy a notebook's folder (the notebook and the files it imports) to ``dest``; return
+    the copied notebook's path."""
+    import shutil
+
+    shutil.copytree(path.parent, dest, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return dest / path.name
+
+
 def execute(path: Path, cwd: Path, allow_errors: bool = False, timeout: int = 120):
     """Run a notebook top to bottom in ``cwd``; return the executed notebook."""
     import nbformat

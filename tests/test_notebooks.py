@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from conftest import ROOT, execute, grade_id, is_graded
+from instructor.execute import copy_with_files
 
 SOLUTIONS = sorted((ROOT / "solutions").rglob("*.ipynb"))
 STUDENT = sorted((ROOT / "notebooks").rglob("*.ipynb"))
@@ -33,15 +34,9 @@ def explorer_cells(nb) -> list:
     return [c for c in nb.cells if (grade_id(c) or "").startswith("explore_")]
 
 
-def beside(path, tmp_path):
-    """Copy a notebook's folder (the notebook and the files it imports) and return the copy."""
-    shutil.copytree(path.parent, tmp_path / "nb")
-    return tmp_path / "nb" / path.name
-
-
 @pytest.mark.parametrize("path", ASSIGNED_SOLUTIONS, ids=lambda p: p.name)
 def test_solution_runs_without_error_or_warning(path, tmp_path):
-    nb = execute(beside(path, tmp_path), tmp_path / "nb")
+    nb = execute(copy_with_files(path, tmp_path / "nb"), tmp_path / "nb")
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -59,7 +54,7 @@ def test_solution_runs_without_error_or_warning(path, tmp_path):
 @pytest.mark.parametrize("path", ASSIGNED_STUDENT, ids=lambda p: p.name)
 def test_untouched_student_notebook_fails_each_check_in_one_line(path, tmp_path):
     # No allow_errors: the failing checks are tagged raises-exception, so Run All goes on past them.
-    nb = execute(beside(path, tmp_path), tmp_path / "nb")
+    nb = execute(copy_with_files(path, tmp_path / "nb"), tmp_path / "nb")
     graded = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
