@@ -25,3 +25,9 @@ c.IgnorePattern.pattern = r"Warning:"
 
 # Generous per-cell limit for the loop layers; the graded cells take well under a second.
 c.Execute.timeout = 120
+
+# Feedback leaves the hidden tests out: nbgrader 0.9's feedback shows the test cells as
+# autograde restored them, hidden tests included.
+c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades",
+                                    "nbgrader.preprocessors.ClearHiddenTests",
+                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]

@@ -1,11 +1,11 @@
 """nbgrader round trip in a temporary course folder, and the staleness of notebooks/."""
 
-import json
 import shutil
 
 import pytest
 
-from conftest import ROOT, grade_id
+from classroom import answer_sources, submit
+from conftest import ROOT
 from instructor import release
 
 pytestmark = pytest.mark.slow
@@ -119,30 +119,6 @@ def course(tmp_path_factory):
 def api(course):
     from nbgrader.apps import NbGraderAPI
     return NbGraderAPI(config=release.nbgrader_config(course))
-
-
-def answer_sources(assignment=ASSIGNMENT):
-    """grade_id -> source of each answer cell of the solutions."""
-    out = {}
-    for path in sorted((ROOT / "solutions" / assignment).glob("*.ipynb")):
-        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-                out[grade_id(cell)] = "".join(cell["source"])
-    return out
-
-
-def submit(course, student, answers=None, extra_files=None, assignment=ASSIGNMENT):
-    """Hand in the student notebooks with the given answer cells filled in."""
-    dest = course / "submitted" / student / assignment
-    dest.mkdir(parents=True)
-    for path in sorted((course / "notebooks" / assignment).glob("*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        for cell in nb["cells"]:
-            if answers and grade_id(cell) in answers:
-                cell["source"] = answers[grade_id(cell)]
-        (dest / path.name).write_text(json.dumps(nb, indent=1), encoding="utf-8")
-    for name, text in (extra_files or {}).items():
-        (dest / name).write_text(text, encoding="utf-8")
 
 
 def scores(course, student, assignment=ASSIGNMENT):

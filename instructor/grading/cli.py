@@ -1,0 +1,510 @@
+"""cnnbook-grade: from a folder or an LMS zip of submissions to grades, feedback and a
+class report, in one command.
+
+    cnnbook-grade ASSIGNMENT [SOURCE] [options]
+
+SOURCE is a folder laid out as nbgrader expects (<student>/<assignment>/*.ipynb; default:
+the course's submitted/ folder) or the zip Canvas or Moodle gives for download. The
+command checks its bounds and the solutions first, records the assignment in the
+gradebook, imports the students, grades every new or changed submission in parallel,
+writes the autograded notebooks and each student's feedback where nbgrader keeps them,
+and writes grades.csv and the class report to grading/<assignment>/. Ctrl-C stops it;
+run it again to go on: what was recorded stays, and only what is left is graded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import warnings
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from instructor.grading import gradebook, intake, report
+from instructor.grading.job import Job, grade
+from instructor.grading.notebooks import check_contract, load_assignment
+from instructor.grading.sandbox import Limits, Sandbox, SandboxError, prepare_public
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Stop(Exception):
+    """A reason not to grade, said before grading starts."""
+
+
+# Feedback (runs in a worker) --------------------------------------------------------------
+
+_apis: dict = {}
+
+
+def generate_feedback(course: str, db_url: str, assignment: str, student: str) -> str:
+    """nbgrader's feedback for one student, from the autograded notebooks and the gradebook
+    (nbgrader_config.py leaves the hidden tests out of it)."""
+    key = (course, db_url)
+    if key not in _apis:
+        from nbgrader.apps import NbGraderAPI
+
+        from instructor import release
+        config = release.nbgrader_config(Path(course))
+        config.CourseDirectory.db_url = db_url
+        _apis[key] = NbGraderAPI(config=config)
+    result = _apis[key].generate_feedback(assignment, student, force=True)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader generate_feedback failed for {student}:\n{result.get('log')}")
+    return student
+
+
+# Preflight ---------------------------------------------------------------------------------
+
+def grader_hash(source_dir: Path) -> str:
+    """Of everything a grade depends on besides the submission: the source notebooks, the
+    checker and its suites, the hidden tests and references, and this pipeline. A change to
+    any of them regrades every submission."""
+    import cnnbook
+    import public_tests
+
+    import instructor
+    digest = hashlib.sha256()
+    files = sorted(source_dir.glob("*.ipynb")) + [Path(public_tests.__file__)]
+    for package in (cnnbook, instructor):
+        base = Path(package.__file__).parent
+        files += sorted(p for p in base.rglob("*") if p.suffix in (".py", ".npz", ".json")
+                        and "__pycache__" not in p.parts)
+    for path in files:
+        digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, public: Path) -> list[str]:
+    """Start one sandbox, try from inside it what the bounds must stop, and describe the
+    result. Returns the bounds that are missing (empty when all hold)."""
+    import instructor
+    secrets = sorted(str(p) for p in Path(instructor.__file__).parent.glob("*.py"))
+    secrets.append(str(next(source_dir.glob("*.ipynb"))))
+    if db_url.startswith("sqlite:///"):
+        secrets.append(db_url.removeprefix("sqlite:///"))
+    forbidden_writes = [str(course / ".cnnbook-bounds-probe"), str(Path(tempfile.gettempdir()) / ".cnnbook-probe")]
+    with tempfile.TemporaryDirectory(prefix="cnnbook-probe-") as tmp:
+        box = Sandbox(Path(tmp), limits, public)
+        try:
+            applied = box.start()
+            probe = box.probe({"read": secrets, "write": forbidden_writes, "grader": os.getpid()})
+        finally:
+            box.close()
+    for path in forbidden_writes:
+        Path(path).unlink(missing_ok=True)
+    missing = []
+    lines = [f"  time       {limits.cell_timeout:g} s per cell, {limits.submission_timeout:g} s per notebook "
+             "(wall clock; the learner's process is killed)"]
+    mem = applied["limits"].get("RLIMIT_AS")
+    if isinstance(mem, int) and probe.get("memory limit") == mem:
+        lines.append(f"  memory     {mem >> 20} MB of address space per notebook (RLIMIT_AS)")
+    else:
+        missing.append("memory")
+        lines.append(f"  memory     NOT ENFORCED ({mem})")
+    leaked = [p for p in secrets if probe.get(f"read {p}") == "allowed"]
+    written = [p for p in forbidden_writes if probe.get(f"write {p}") == "allowed"]
+    files = applied.get("files", {})
+    if files.get("ok") and not leaked and not written:
+        lines.append(f"  files      Landlock ABI {files['abi']}: reads only Python and its libraries, writes only "
+                     "its working folder (checked: solutions, hidden tests, gradebook unreadable; course "
+                     "folder unwritable)")
+    else:
+        missing.append("files")
+        why = files.get("why") or f"readable: {', '.join(leaked + written)}"
+        lines.append(f"  files      NOT ENFORCED ({why}): a submission can read the solutions, hidden tests "
+                     "and gradebook, and write wherever this user can")
+    calls = applied.get("syscalls", {})
+    blocked = [k for k in ("fork", "signal the grader", "open a socket", "raise the memory limit")
+               if str(probe.get(k, "")).startswith("denied")]
+    if calls.get("ok") and len(blocked) == 4:
+        lines.append("  processes  seccomp: no new processes or programs, no signals to other processes, "
+                     "no network, no raising of its limits")
+    else:
+        missing.append("processes")
+        allowed = sorted({"fork", "signal the grader", "open a socket", "raise the memory limit"} - set(blocked))
+        lines.append(f"  processes  NOT ENFORCED ({calls.get('why') or 'allowed: ' + ', '.join(allowed)}): a "
+                     "submission can start programs, signal the grader and use the network")
+    lines.append(f"  user       {applied.get('user')}")
+    print("Bounds on every submission:\n" + "\n".join(lines), flush=True)
+    return missing
+
+
+def self_check(job: Job) -> None:
+    """Grade the solutions before the class: a broken hidden test or reference would
+    otherwise give everyone zero."""
+    from instructor.grading.job import setup_namespace
+    problems = []
+    for nb in load_assignment(Path(job.source)).values():
+        problems += check_contract(nb, set(setup_namespace(nb)))
+    if problems:
+        raise Stop("the test cells cannot be graded outside the kernel:\n  " + "\n  ".join(problems))
+    result = grade(job)
+    failed = [t for t in result["tests"] if t["status"] != "passed"]
+    if failed or not result["tests"]:
+        lines = [f"{t['exercise']}: {t['public_message'] or t['hidden_message'] or t['status']}" for t in failed]
+        raise Stop("the solutions do not pass their own tests, so no submission could:\n  "
+                   + "\n  ".join(lines or ["no graded test cells were found"]))
+    total = sum(t["points"] for t in result["tests"])
+    print(f"The solutions score {total:g}/{total:g} ({result['seconds']:.1f} s).", flush=True)
+
+
+# Progress -------------------------------------------------------------------------------------
+
+class Progress:
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.stream = total, 0, stream
+        self.start = time.monotonic()
+        self.tty = stream.isatty()
+        self.last = -1.0
+
+    def step(self, note: str = "") -> None:
+        self.done += 1
+        now = time.monotonic()
+        if not self.tty and self.done < self.total and now - self.last < 5:
+            return
+        self.last = now
+        elapsed = now - self.start
+        left = elapsed / self.done * (self.total - self.done)
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        line = (f"grading [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                f"{_clock(elapsed)} elapsed, about {_clock(left)} left {note[:30]}")
+        self.stream.write(("\r" + line.ljust(100)) if self.tty else line + "\n")
+        if self.tty and self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# The run ---------------------------------------------------------------------------------------
+
+@dataclass
+class Stats:
+    graded: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+    feedback: int = 0
+    grading_seconds: float = 0.0
+    interrupted: bool = False
+    outputs: dict = field(default_factory=dict)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _interrupts():
+    """SIGINT and SIGTERM set a flag the loop checks between commits; a second one stops at once."""
+    state = {"stop": False}
+
+    def handler(signum, frame):
+        if state["stop"]:
+            raise KeyboardInterrupt
+        state["stop"] = True
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    return state, previous
+
+
+class Run:
+    """One invocation: the course's folders, the limits, the gradebook, a scratch folder."""
+
+    def __init__(self, args):
+        from nbgrader.coursedir import CourseDirectory
+
+        from instructor import release
+        self.args = args
+        self.course = Path(args.course).resolve()
+        config = release.nbgrader_config(self.course)
+        cd = CourseDirectory(config=config)
+        self.course_id = cd.course_id
+        self.assignment = args.assignment
+        self.source_dir = self.course / cd.source_directory / self.assignment
+        release_dir = self.course / cd.release_directory / self.assignment
+        self.release_dir = str(release_dir) if release_dir.is_dir() else None
+        self.submitted = self.course / cd.submitted_directory
+        self.autograded = self.course / cd.autograded_directory
+        self.db_url = args.db or cd.db_url
+        self.out = Path(args.output).resolve() if args.output else self.course / "grading" / self.assignment
+        if not self.source_dir.is_dir() or not any(self.source_dir.glob("*.ipynb")):
+            raise Stop(f"no source notebooks in {self.source_dir}")
+        timeout = args.timeout or float(config.Execute.timeout if "timeout" in config.Execute else 30)
+        self.limits = Limits(cell_timeout=timeout, memory=args.memory << 20,
+                             submission_timeout=args.notebook_timeout or max(900.0, 8 * timeout))
+        self.roster = intake.read_roster(Path(args.roster)) if args.roster else {}
+        self.stats = Stats()
+        self.scratch: Path | None = None
+        self.public: str | None = None
+
+    def job(self, student: str, folder: Path) -> Job:
+        return Job(student, self.assignment, str(folder), str(self.source_dir), self.release_dir,
+                   asdict(self.limits), str(self.scratch), self.public)
+
+    def __call__(self) -> Stats:
+        args = self.args
+        if not args.report_only:
+            self.scratch = Path(tempfile.mkdtemp(prefix="cnnbook-grade-"))
+            self.public = str(prepare_public(self.scratch / "public"))
+        try:
+            if not args.report_only:
+                self.preflight()
+            self.book = gradebook.Book(self.db_url, self.course_id, self.assignment)
+            try:
+                self.prepare_gradebook()
+                lms = None
+                if not args.report_only:
+                    subs, lms = self.intake()
+                    self.grade(subs)
+                    if self.stats.interrupted or args.shard:
+                        return self.stats
+                self.write_outputs(lms)
+            finally:
+                self.book.close()
+        finally:
+            if self.scratch:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+        return self.stats
+
+    def preflight(self) -> None:
+        missing = check_bounds(self.limits, self.course, self.db_url, self.source_dir, Path(self.public))
+        if missing and self.args.strict:
+            raise Stop(f"--strict: these bounds are not available here: {', '.join(missing)}")
+        if missing:
+            print(f"WARNING: grading without these bounds: {', '.join(missing)}", flush=True)
+        self_check(self.job("(solutions)", self.source_dir))
+
+    def prepare_gradebook(self) -> None:
+        args, book = self.args, self.book
+        digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(self.source_dir.glob("*.ipynb"))))
+        if not book.has_assignment() or book.source_hash() != digest.hexdigest():
+            if args.shard:
+                raise Stop(f"{self.assignment} in the gradebook differs from {self.source_dir}: run once "
+                           "without --shard (or with --report-only) before starting the shards")
+            book.close()
+            gradebook.sync_assignment(self.course, self.assignment, self.db_url)
+            self.book = book = gradebook.Book(self.db_url, self.course_id, self.assignment)
+            book.set_source_hash(digest.hexdigest())
+            print(f"Recorded {self.assignment} (its cells and points) in the gradebook.", flush=True)
+        if args.due:
+            from nbgrader.utils import parse_utc
+            book.set_duedate(parse_utc(args.due))
+        if not args.shard:
+            for student in self.roster.values():
+                book.ensure_student(student)
+
+    def intake(self):
+        args = self.args
+        src = Path(args.source).resolve() if args.source else self.submitted
+        if src.is_file():
+            expected = {name: {c.grade_id for c in nb.cells if c.grade_id}
+                        for name, nb in load_assignment(self.source_dir).items()}
+            subs, lms = intake.from_zip(src, self.assignment, expected, self.submitted, self.roster, args.lms)
+            print(f"Read {len(subs)} submissions from a {lms} zip.", flush=True)
+        elif src.is_dir():
+            subs, lms = intake.from_folder(src, self.assignment, self.submitted), None
+            for sub in subs:
+                sub.info = self.roster.get(sub.student)
+        else:
+            raise Stop(f"{src} is neither a folder nor a zip file")
+        if args.student:
+            subs = [s for s in subs if s.student in args.student]
+        if args.shard:
+            k, n = args.shard
+            subs = [s for s in subs if zlib.crc32(s.student.encode()) % n == k - 1]
+        return subs, lms
+
+    def feedback_task(self, student: str) -> dict:
+        return {"course": str(self.course), "db_url": self.db_url, "assignment": self.assignment,
+                "student": student}
+
+    def grade(self, subs) -> None:
+        from instructor.grading.workers import Pool
+
+        args, book, stats = self.args, self.book, self.stats
+        ghash = grader_hash(self.source_dir)
+        todo = {}
+        for sub in subs:
+            chash = intake.content_hash(sub.folder)
+            state = book.state(sub.student)
+            fresh = (state and state["content_hash"] == chash and state["grader_hash"] == ghash
+                     and book.submission(sub.student) is not None)
+            if fresh and not args.force and not args.student:
+                stats.unchanged += 1
+            else:
+                todo[sub.student] = (sub, chash)
+        print(f"{len(todo)} submissions to grade, {stats.unchanged} unchanged since they were graded.", flush=True)
+        feedback = set()
+        if not args.no_feedback:
+            for sub in subs:  # a manual grade or comment changed since the feedback was written
+                state = book.state(sub.student)
+                folder = self.autograded / sub.student / self.assignment
+                if sub.student not in todo and state and \
+                        state.get("feedback_hash") != book.feedback_hash(sub.student, folder):
+                    feedback.add(sub.student)
+        if not todo and not feedback:
+            return
+        workers = args.workers or len(os.sched_getaffinity(0))
+        pool = Pool(min(workers, max(len(todo), len(feedback), 1)),
+                    memory_cap=max(4 << 30, self.limits.memory + (2 << 30)))
+        flag, previous = _interrupts()
+        progress = Progress(len(todo))
+        start = time.monotonic()
+        try:
+            for student, (sub, _) in todo.items():
+                pool.submit(student, "grade", asdict(self.job(student, sub.folder)))
+            for student in sorted(feedback):
+                pool.submit(student, "feedback", self.feedback_task(student))
+            graded = 0
+            while pool.pending():
+                if flag["stop"]:
+                    stats.interrupted = True
+                    break
+                item = pool.next_result(0.5)
+                if item is None:
+                    continue
+                student, kind, status, value = item
+                if kind == "grade":
+                    graded += 1
+                    if status == "ok":
+                        sub, chash = todo[student]
+                        _commit(sub, value, chash, ghash, book, self.autograded, self.assignment)
+                        stats.graded += 1
+                        if not args.no_feedback:
+                            pool.submit(student, "feedback", self.feedback_task(student))
+                    else:
+                        stats.errors.append((student, value))
+                        print(f"\nCould not grade {student}: {value.strip().splitlines()[-1]}", file=sys.stderr)
+                    progress.step(student)
+                    if graded == len(todo):
+                        stats.grading_seconds = time.monotonic() - start
+                elif status == "ok":
+                    folder = self.autograded / student / self.assignment
+                    book.set_feedback_hash(student, book.feedback_hash(student, folder))
+                    stats.feedback += 1
+                else:
+                    stats.errors.append((student, value))
+        except KeyboardInterrupt:
+            stats.interrupted = True
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            if stats.interrupted:
+                pool.kill()
+            else:
+                pool.close()
+        if stats.interrupted:
+            print(f"\nInterrupted: {stats.graded} submissions were graded and recorded; run the same "
+                  "command again to grade the rest.", file=sys.stderr)
+
+    def write_outputs(self, lms) -> None:
+        cells, rows = report.collect(self.book, self.roster)
+        self.out.mkdir(parents=True, exist_ok=True)
+        outputs = self.stats.outputs
+        outputs["grades"] = report.write_grades(cells, rows, self.out / "grades.csv")
+        lms = self.args.lms if self.args.lms in ("canvas", "moodle") else lms
+        if lms in ("canvas", "moodle"):
+            outputs[lms] = report.write_lms(cells, rows, lms, self.assignment, self.out / f"grades-{lms}.csv")
+        if not self.args.no_report:
+            outputs["report"] = report.write_report(report.summarize(self.assignment, cells, rows), self.out)
+
+
+def run(args) -> Stats:
+    warnings.filterwarnings("ignore", message="Object of type .* not in session")
+    return Run(args)()
+
+
+def _commit(sub, result, chash, ghash, book, autograded, assignment) -> None:
+    folder = autograded / sub.student / assignment
+    for name, record in result["notebooks"].items():
+        path = folder / f"{name}.ipynb"
+        if record.get("autograded"):
+            _atomic_write(path, json.dumps(record["autograded"], indent=1))
+        elif path.exists():
+            path.unlink()  # the notebook is no longer handed in
+    stamp = sub.folder / "timestamp.txt"
+    if stamp.is_file():
+        _atomic_write(folder / "timestamp.txt", stamp.read_text(encoding="utf-8"))
+    book.record(result, sub, chash, ghash)
+
+
+# Command line ------------------------------------------------------------------------------
+
+def _shard(text: str):
+    k, _, n = text.partition("/")
+    try:
+        k, n = int(k), int(n)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use K/N, e.g. 1/4") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError("K/N needs 1 <= K <= N")
+    return k, n
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cnnbook-grade", description="Grade a class: grades, feedback "
+                                "and a class report from a folder or an LMS zip of submissions.",
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p.add_argument("assignment", help="e.g. assignment1")
+    p.add_argument("source", nargs="?", help="a folder <student>/<assignment>/*.ipynb, or a Canvas or "
+                   "Moodle zip (default: the course's submitted/ folder)")
+    p.add_argument("--course", default=str(ROOT), help="the course folder (default: this repository)")
+    p.add_argument("--db", help="gradebook URL (default: sqlite:///COURSE/gradebook.db; PostgreSQL for "
+                   "several machines: postgresql://...)")
+    p.add_argument("--roster", help="students in nbgrader's columns: id,first_name,last_name,email,lms_user_id")
+    p.add_argument("--lms", choices=["auto", "canvas", "moodle"], default="auto",
+                   help="the zip's format, and the extra grades file to write (default: detected)")
+    p.add_argument("--due", help="the deadline, e.g. '2026-11-20 23:59:00 +01:00' (UTC without an offset); "
+                   "late submissions are flagged")
+    p.add_argument("--workers", type=int, help="parallel grading processes (default: the number of cores)")
+    p.add_argument("--timeout", type=float, help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
+    p.add_argument("--notebook-timeout", type=float, help="seconds for all of one notebook's cells and checks")
+    p.add_argument("--memory", type=int, default=2048, help="MB of memory per notebook (default: 2048)")
+    p.add_argument("--force", action="store_true", help="regrade submissions that did not change")
+    p.add_argument("--student", action="append", help="grade (again) only this student; repeatable")
+    p.add_argument("--shard", type=_shard, help="grade the K-th of N shares of the class (machines sharing a "
+                   "PostgreSQL gradebook); write grades and the report afterwards with --report-only")
+    p.add_argument("--report-only", action="store_true", help="grade nothing; write grades.csv and the report")
+    p.add_argument("--no-feedback", action="store_true", help="do not write the students' feedback")
+    p.add_argument("--no-report", action="store_true", help="do not write the class report")
+    p.add_argument("--strict", action="store_true", help="refuse to grade when a bound is not available")
+    p.add_argument("--output", help="where grades.csv and the report go (default: COURSE/grading/ASSIGNMENT)")
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_intermixed_args(argv)
+    # nbgrader runs its tools from this environment's bin folder.
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    try:
+        stats = run(args)
+    except (Stop, intake.IntakeError, SandboxError) as err:
+        print(f"cnnbook-grade: {err}", file=sys.stderr)
+        return 2
+    if stats.interrupted:
+        return 130
+    per = f", {stats.grading_seconds / stats.graded:.2f} s per submission" if stats.graded else ""
+    print(f"Graded {stats.graded} ({stats.grading_seconds:.1f} s{per}), {stats.unchanged} unchanged, "
+          f"{len(stats.errors)} failed; feedback written for {stats.feedback}.")
+    for name, path in stats.outputs.items():
+        print(f"  {name}: {path}")
+    return 1 if stats.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

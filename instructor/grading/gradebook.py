@@ -1,0 +1,214 @@
+"""The gradebook: nbgrader's own database, written only by the process that owns the run.
+
+Scores go where ``nbgrader autograde`` puts them (``Grade.auto_score``), so formgrader,
+``nbgrader export`` and ``nbgrader generate_feedback`` see them, and a manual score or
+comment entered in formgrader (``manual_score``, ``manual_comment``) is never touched:
+it keeps taking precedence on every re-run, as in nbgrader.
+
+Two tables of this pipeline live beside nbgrader's in the same database, so that several
+machines grading into one PostgreSQL gradebook share them: ``cnnbook_grading`` (per
+submission: the hash of the files graded, the hash of the grader that graded them, the
+detailed result, the hash behind the feedback last written) and ``cnnbook_assignment``
+(the hash of the source notebooks last recorded in the gradebook).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
+
+from instructor.grading.intake import Student, Submission
+
+metadata = MetaData()
+STATE = Table("cnnbook_grading", metadata,
+              Column("assignment", String(128), primary_key=True),
+              Column("student", String(128), primary_key=True),
+              Column("content_hash", String(64)), Column("grader_hash", String(64)),
+              Column("feedback_hash", String(64)), Column("result", Text()),
+              Column("graded_at", DateTime()))
+ASSIGNMENTS = Table("cnnbook_assignment", metadata,
+                    Column("assignment", String(128), primary_key=True),
+                    Column("source_hash", String(64)))
+
+
+def sync_assignment(course: Path, assignment: str, db_url: str) -> None:
+    """Record the assignment's notebooks, cells and points in the gradebook (nbgrader's
+    generate_assignment, run in a scratch folder so that the course's release folder is
+    left as it is)."""
+    from nbgrader.apps import NbGraderAPI
+
+    from instructor import release
+
+    from nbgrader.coursedir import CourseDirectory
+
+    folder = CourseDirectory(config=release.nbgrader_config(course)).source_directory
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(course / folder / assignment, Path(tmp) / folder / assignment)
+        config = release.nbgrader_config(Path(tmp))
+        config.CourseDirectory.db_url = db_url
+        result = NbGraderAPI(config=config).generate_assignment(assignment, force=True)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader could not record {assignment} in the gradebook:\n"
+                           f"{result.get('error')}\n{result.get('log')}")
+
+
+class Book:
+    """The gradebook of one assignment, opened by the run's owner."""
+
+    def __init__(self, db_url: str, course_id: str, assignment: str):
+        from nbgrader.api import Gradebook
+
+        self.gb = Gradebook(db_url, course_id)
+        self.assignment = assignment
+        metadata.create_all(self.gb.engine)
+
+    def close(self) -> None:
+        self.gb.close()
+
+    @property
+    def db(self):
+        return self.gb.db
+
+    # The assignment ----------------------------------------------------------------
+
+    def source_hash(self) -> str | None:
+        return self.db.execute(select(ASSIGNMENTS.c.source_hash)
+                               .where(ASSIGNMENTS.c.assignment == self.assignment)).scalar()
+
+    def set_source_hash(self, value: str) -> None:
+        self.db.execute(ASSIGNMENTS.delete().where(ASSIGNMENTS.c.assignment == self.assignment))
+        self.db.execute(ASSIGNMENTS.insert().values(assignment=self.assignment, source_hash=value))
+        self.db.commit()
+
+    def has_assignment(self) -> bool:
+        from nbgrader.api import MissingEntry
+        try:
+            self.gb.find_assignment(self.assignment)
+            return True
+        except MissingEntry:
+            return False
+
+    def set_duedate(self, due: datetime) -> None:
+        self.gb.update_or_create_assignment(self.assignment, duedate=due)
+
+    def duedate(self) -> datetime | None:
+        return self.gb.find_assignment(self.assignment).duedate
+
+    def grade_cells(self) -> list[tuple[str, str, float]]:
+        """(notebook, grade id, points) of every graded cell, in notebook order."""
+        out = []
+        for nb in self.gb.find_assignment(self.assignment).notebooks:
+            for cell in nb.grade_cells:
+                out.append((nb.name, cell.name, float(cell.max_score)))
+        return out
+
+    # Students and submissions ---------------------------------------------------------
+
+    def ensure_student(self, student: Student) -> None:
+        fields = {k: v for k, v in (("first_name", student.first_name), ("last_name", student.last_name),
+                                    ("email", student.email), ("lms_user_id", student.lms_user_id)) if v}
+        self.gb.update_or_create_student(student.id, **fields)
+
+    def students(self) -> list:
+        return self.gb.students
+
+    def state(self, student: str) -> dict | None:
+        row = self.db.execute(select(STATE).where(STATE.c.assignment == self.assignment,
+                                                  STATE.c.student == student)).mappings().first()
+        return dict(row) if row else None
+
+    def states(self) -> dict[str, dict]:
+        rows = self.db.execute(select(STATE).where(STATE.c.assignment == self.assignment)).mappings()
+        return {row["student"]: dict(row) for row in rows}
+
+    def submission(self, student: str):
+        from nbgrader.api import MissingEntry
+        try:
+            return self.gb.find_submission(self.assignment, student)
+        except MissingEntry:
+            return None
+
+    def _put_state(self, student: str, **values) -> None:
+        current = self.state(student)
+        if current is None:
+            self.db.execute(STATE.insert().values(assignment=self.assignment, student=student, **values))
+        else:
+            self.db.execute(STATE.update().where(STATE.c.assignment == self.assignment,
+                                                 STATE.c.student == student).values(**values))
+
+    def record(self, result: dict, sub: Submission, content_hash: str, grader_hash: str) -> None:
+        """Write one graded submission: auto scores and comments into nbgrader's tables, then
+        the pipeline's own row. Each part commits; a run stopped between them regrades this
+        submission next time, which writes the same values again."""
+        from nbgrader.api import Grade, MissingEntry, SubmittedNotebook
+
+        if sub.info is not None:
+            self.ensure_student(sub.info)
+        else:
+            self.gb.update_or_create_student(sub.student)
+        kwargs = {"timestamp": sub.timestamp} if sub.timestamp else {}
+        submission = self.gb.update_or_create_submission(self.assignment, sub.student, **kwargs)
+        for name, record in result["notebooks"].items():
+            try:
+                snb = self.gb.find_submission_notebook(name, self.assignment, sub.student)
+            except MissingEntry:  # a notebook added to the assignment after this submission
+                snb = SubmittedNotebook(notebook=self.gb.find_notebook(name, self.assignment),
+                                        assignment=submission)
+                self.db.add(snb)
+            scores = {t["grade_id"]: t["score"] for t in record["tests"]}
+            unchanged = set(record.get("unchanged_answers", []))
+            by_hand = set(record.get("graded_by_hand", []))
+            have = {g.cell_id for g in snb.grades}
+            for cell in snb.notebook.grade_cells:
+                if cell.id not in have:
+                    self.db.add(Grade(cell_id=cell.id, notebook=snb))
+            self.db.flush()
+            for grade in snb.grades:
+                if grade.name in scores:
+                    grade.auto_score = scores[grade.name]
+                elif grade.name in by_hand:  # zero only when left as handed out, as nbgrader does
+                    grade.auto_score = 0.0 if grade.name in unchanged else None
+                # As nbgrader does: a cell with a manual score, or none at all, is for review.
+                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+            for comment in snb.comments:
+                comment.auto_comment = "No response." if comment.name in unchanged else None
+        self.db.commit()
+        self._put_state(sub.student, content_hash=content_hash, grader_hash=grader_hash,
+                        result=json.dumps(slim(result, sub)), graded_at=datetime.now(timezone.utc))
+        self.db.commit()
+
+    def feedback_hash(self, student: str, autograded: Path) -> str:
+        """What the feedback of a student shows: final scores, comments, the notebooks."""
+        sub = self.submission(student)
+        digest = hashlib.sha256()
+        if sub is not None:
+            for nb in sorted(sub.notebooks, key=lambda n: n.name):
+                for g in sorted(nb.grades, key=lambda g: g.name):
+                    digest.update(f"{nb.name}/{g.name}={g.score}\n".encode())
+                for c in sorted(nb.comments, key=lambda c: c.name):
+                    digest.update(f"{nb.name}/{c.name}:{c.comment}\n".encode())
+        for path in sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
+
+    def set_feedback_hash(self, student: str, value: str) -> None:
+        self._put_state(student, feedback_hash=value)
+        self.db.commit()
+
+
+def slim(result: dict, sub: Submission) -> dict:
+    """What the pipeline keeps of a result for its report: everything but the notebooks."""
+    out = {k: v for k, v in result.items() if k != "notebooks"}
+    out["notebooks"] = {name: {k: v for k, v in rec.items() if k not in ("autograded", "tests")}
+                        for name, rec in result["notebooks"].items()}
+    out["lms_late"] = sub.lms_late
+    out["intake_notes"] = sub.notes
+    for t in out["tests"]:
+        t.pop("output", None)
+    return out

@@ -1,0 +1,630 @@
+"""The grader's side of the sandbox: start a learner's process, run cells in it, call its
+functions, and enforce the time limits.
+
+The learner's process (``sandbox_child.py``) holds the submission's code and nothing of
+the course's: no solutions, hidden tests, reference implementations or gradebook. The two
+exchange data (``wire`` one way, pickles the other), shared arrays, and handles to objects
+that stay where they are (``Refs``); never code. Time is enforced here (a deadline on
+every read, SIGKILL when it passes); memory, files, processes and signals are enforced
+inside the child by the kernel (see its docstring).
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import io
+import linecache
+import os
+import pickle
+import pwd
+import signal
+import stat
+import subprocess
+import sys
+import sysconfig
+import time
+import types
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from instructor.grading import wire
+
+CHILD = Path(__file__).with_name("sandbox_child.py")
+# Top-level names of this project in site-packages: never readable from a sandbox.
+PROJECT_NAMES = ("cnnbook", "instructor", "public_tests", "cnn_step_by_step", "__editable__")
+SYSTEM_READ = ["/usr/lib", "/lib", "/lib64", "/usr/lib64", "/etc/ld.so.cache", "/etc/localtime",
+               "/usr/share/zoneinfo"]
+DEVICES = {"/dev/null": "rw", "/dev/zero": "r", "/dev/urandom": "r", "/dev/random": "r"}
+
+
+@dataclass
+class Limits:
+    """The bounds of one submission. Times in seconds, sizes in bytes."""
+    cell_timeout: float = 120.0        # each cell, and each graded test cell
+    submission_timeout: float = 900.0  # all of one notebook's cells and checks together
+    memory: int = 2 << 30              # address space of the learner's process
+    file_size: int = 64 << 20          # largest file it may write in its working folder
+    open_files: int = 64
+    max_message: int = 64 << 20        # largest value it may send back
+    landlock: bool = True              # turn a bound off only to measure what it costs
+    seccomp: bool = True
+
+    @property
+    def cpu(self) -> int:
+        # A backstop for CPU time; the wall-clock deadlines above are the real limit.
+        return int(self.submission_timeout) + 60
+
+
+class SandboxLost(BaseException):
+    """The learner's process ended, or broke the protocol, while the grader waited on it.
+
+    A BaseException so that no ``except Exception`` in a check turns it into an ordinary
+    failure and carries on calling a dead process.
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SandboxTimeout(BaseException):
+    """The deadline passed while the grader waited on the learner's process."""
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not start: a problem of the grading setup, not of the submission."""
+
+
+def site_packages() -> Path:
+    import numpy
+    return Path(numpy.__file__).resolve().parent.parent
+
+
+@functools.lru_cache(maxsize=1)
+def _read_roots() -> tuple[str, ...]:
+    return tuple(read_roots())
+
+
+def read_roots() -> list[str]:
+    """What a learner's process may read: Python's standard library, the site-packages
+    entries other than this project's, and the system libraries."""
+    paths = sysconfig.get_paths()
+    roots = list(dict.fromkeys([paths["stdlib"], paths["platstdlib"]]))
+    site = site_packages()
+    for entry in sorted(site.iterdir()):
+        if entry.name.startswith(PROJECT_NAMES) or entry.name in ("__pycache__",) or entry.suffix == ".pth":
+            continue
+        roots.append(str(entry))
+    return roots + [p for p in SYSTEM_READ if os.path.exists(p)]
+
+
+def _others_can_read(path: str) -> bool:
+    p = Path(path)
+    try:
+        if not p.stat().st_mode & stat.S_IROTH:
+            return False
+        return all(parent.stat().st_mode & stat.S_IXOTH for parent in p.parents)
+    except OSError:
+        return False
+
+
+def sandbox_user() -> dict | None:
+    """As root, run learners' code as ``nobody`` when that user can read the Python
+    installation; otherwise (say, Python under /root) the child keeps uid 0 without
+    capabilities."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+    paths = sysconfig.get_paths()
+    if not all(_others_can_read(p) for p in (paths["stdlib"], str(site_packages() / "numpy"))):
+        return None
+    return {"name": "nobody", "uid": nobody.pw_uid, "gid": nobody.pw_gid}
+
+
+# What a learner has besides the notebooks: the files of the student bundle.
+PUBLIC_FILES = ("public_tests.py", "cnnbook", "data", "images")
+_public: dict = {}
+
+
+def prepare_public(dest: Path) -> Path:
+    """Copy the workbook's public files (those the student bundle ships) to ``dest``, with a
+    matplotlib font cache, for learners' processes to import and read."""
+    import shutil
+
+    from instructor import release
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PUBLIC_FILES:
+        path = release.ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, dest / name, ignore=ignore, dirs_exist_ok=True)
+        elif path.is_file():
+            shutil.copy(path, dest / name)
+    cache = dest / ".matplotlib"
+    cache.mkdir(exist_ok=True)
+    env = {**os.environ, "MPLCONFIGDIR": str(cache), "MPLBACKEND": "Agg"}
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    return dest
+
+
+def default_public() -> Path:
+    """A public copy for this process, made on first use and removed when it exits."""
+    if "path" not in _public:
+        import atexit
+        import shutil
+        import tempfile
+        path = Path(tempfile.mkdtemp(prefix="cnnbook-public-"))
+        atexit.register(shutil.rmtree, path, True)
+        _public["path"] = prepare_public(path)
+    return _public["path"]
+
+
+def _exit_reason(proc: subprocess.Popen) -> str:
+    try:
+        code = proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        code = proc.wait()
+    if code < 0:
+        sig = -code
+        if sig == signal.SIGXCPU:
+            return "it used up its CPU time"
+        if sig == signal.SIGKILL:
+            return "it was killed (SIGKILL)"
+        return f"it crashed ({signal.Signals(sig).name})"
+    return f"it ended the Python process (exit code {code})"
+
+
+@dataclass
+class Sandbox:
+    workdir: Path
+    limits: Limits
+    public: Path | None = None
+    applied: dict = field(default_factory=dict)
+    proc: subprocess.Popen | None = None
+    refs: Refs = field(default_factory=lambda: Refs())
+
+    # Starting and stopping -------------------------------------------------------
+
+    def start(self) -> dict:
+        import shutil
+
+        public = self.public or default_public()
+        mpl = self.workdir / ".matplotlib"
+        if not mpl.exists() and (public / ".matplotlib").is_dir():
+            shutil.copytree(public / ".matplotlib", mpl)  # a font cache, so matplotlib starts at once
+        user = sandbox_user()
+        if user:
+            for path in [self.workdir, *self.workdir.rglob("*")]:
+                os.chown(path, user["uid"], user["gid"])
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.workdir), "TMPDIR": str(self.workdir),
+               "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+               "MPLCONFIGDIR": str(self.workdir / ".matplotlib")}
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", str(CHILD), str(to_child_r), str(from_child_w),
+                 str(os.getpid())],
+                pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, cwd=self.workdir, env=env,
+                # CNNBOOK_SANDBOX_DEBUG=1 shows the learner process's own errors (its stderr).
+                stderr=None if os.environ.get("CNNBOOK_SANDBOX_DEBUG") else subprocess.DEVNULL,
+                start_new_session=True)  # a Ctrl-C in the terminal reaches the grader, not this
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self.wfd, self.rfd = to_child_w, from_child_r
+        limits = self.limits
+        setup = {"limits": {"memory": limits.memory, "cpu": limits.cpu, "file_size": limits.file_size,
+                            "open_files": limits.open_files},
+                 "user": user, "site": str(site_packages()), "public": str(public),
+                 "read": list(_read_roots()) + [str(public)], "write": [str(self.workdir)], "devices": DEVICES,
+                 "workdir": str(self.workdir), "landlock": limits.landlock, "seccomp": limits.seccomp}
+        import json
+        wire.write_frame(self.wfd, json.dumps(setup).encode())
+        try:
+            message = self._recv(time.monotonic() + 60)
+        except SandboxLost as lost:
+            raise SandboxError(f"the learner's process did not start: {lost.reason}") from None
+        if message[0] == "failed":
+            self.kill()
+            raise SandboxError(f"the learner's process did not start:\n{message[1]}")
+        if message[0] != "ready":
+            self.kill()
+            raise SandboxError(f"unexpected first message {message[0]!r}")
+        self.applied = message[1]
+        return self.applied
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for fd in (self.rfd, self.wfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.proc = None
+
+    def close(self) -> None:
+        if self.alive:
+            try:
+                self._send("exit")
+            except OSError:
+                pass
+        self.kill()
+
+    # Messages --------------------------------------------------------------------
+
+    def _send(self, *message, share: bool = True) -> None:
+        try:
+            # Pickles go only this way, from the grader to the learner's process.
+            wire.write_frame(self.wfd, self.refs.pickle(message, share))
+        except (BrokenPipeError, OSError):
+            raise SandboxLost(self._lost_reason()) from None
+
+    def _lost_reason(self) -> str:
+        reason = _exit_reason(self.proc) if self.proc else "it is not running"
+        self.kill()
+        return reason
+
+    def _broken(self, what: str = "it broke the grader's protocol"):
+        self.kill()
+        return SandboxLost(what)
+
+    def _recv(self, deadline: float) -> tuple:
+        try:
+            payload = wire.read_frame(self.rfd, deadline, self.limits.max_message)
+            message = wire.decode(payload, self.refs)
+        except TimeoutError:
+            self.kill()
+            raise SandboxTimeout() from None
+        except EOFError:
+            raise SandboxLost(self._lost_reason()) from None
+        except wire.WireError as err:
+            raise self._broken(f"it sent something the grader refuses: {err}") from None
+        if not (isinstance(message, tuple) and message and isinstance(message[0], str)):
+            raise self._broken()
+        return message
+
+    # Requests --------------------------------------------------------------------
+
+    def run_cells(self, cells: list[tuple[int, str]], deadline: float, on_cell) -> dict:
+        """Run the cells in order, each within the cell time limit (and ``deadline``).
+
+        ``on_cell(index, result)`` is called as each cell finishes. Returns the names the
+        cells defined. Raises SandboxTimeout or SandboxLost during the cell that caused it;
+        the caller knows which from the cells reported so far.
+        """
+        self._send("cells", cells)
+        for _ in cells:
+            message = self._recv(min(time.monotonic() + self.limits.cell_timeout, deadline))
+            if message[0] != "cell" or len(message) != 3 or not isinstance(message[2], dict):
+                raise self._broken()
+            on_cell(message[1], message[2])
+        message = self._recv(min(time.monotonic() + self.limits.cell_timeout, deadline))
+        if message[0] != "cells_done" or not isinstance(message[1], dict):
+            raise self._broken()
+        return message[1]
+
+    def get(self, name: str, deadline: float):
+        self._send("get", name)
+        return self._serve(deadline, {})[0]
+
+    def call(self, target, args: tuple, kwargs: dict, overrides: dict, deadline: float):
+        """Call the learner's function or class (target ("name", name)) or one of its
+        objects (("handle", handle)); serve its calls of the ``overrides`` helpers with the
+        grader's own. Returns (result, args, kwargs) as they were after the call, so that a
+        change to an input shows."""
+        self._send("call", target, args, kwargs, sorted(overrides), self.refs.sync())
+        result = self._serve(deadline, overrides)
+        if len(result) != 3:
+            raise self._broken()
+        return result
+
+    def getattr(self, handle: int, name: str, overrides: dict, deadline: float):
+        self._send("getattr", handle, name, self.refs.sync())
+        return self._serve(deadline, overrides)[0]
+
+    def setattr(self, handle: int, name: str, value, overrides: dict, deadline: float) -> None:
+        self._send("setattr", handle, name, value, self.refs.sync())
+        self._serve(deadline, overrides)
+
+    def _serve(self, deadline: float, overrides: dict) -> tuple:
+        """Wait for the answer to a request; meanwhile answer the learner's process when its
+        code calls a swapped helper or uses one of the grader's objects."""
+        self.refs.overrides = overrides
+        while True:
+            message = self._recv(deadline)
+            kind, body = message[0], message[1:]
+            if kind in ("return", "value", "raise") and body:
+                self.refs.apply(body[-1])
+                if kind == "raise":
+                    raise learner_error(body[0] if isinstance(body[0], dict) else {})
+                return body[:-1]
+            if kind == "callback" and len(body) == 3 and body[0] in overrides and _arguments(*body[1:]):
+                fn, args, kwargs = overrides[body[0]], body[1], body[2]
+                self._answer(lambda: fn(*args, **kwargs))
+            elif kind == "grader_call" and len(body) == 3 and _arguments(*body[1:]):
+                fn, args, kwargs = self.refs.grader_object(body[0]), body[1], body[2]
+                self._answer(lambda: fn(*args, **kwargs))
+            elif kind == "grader_getattr" and len(body) == 2 and isinstance(body[1], str) \
+                    and not body[1].startswith("_"):
+                obj, name = self.refs.grader_object(body[0]), body[1]
+                self._answer(lambda: _public_attribute(obj, name))
+            else:
+                raise self._broken()
+
+    def _answer(self, compute) -> None:
+        try:
+            value = compute()
+        except Exception as err:  # the helper's error goes back into the learner's code
+            self._send("error", {"ename": type(err).__name__, "args": [str(err)[:2000]]}, share=False)
+            return
+        self._send("reply", value, share=False)
+
+    def probe(self, targets: dict) -> dict:
+        self._send("probe", targets)
+        message = self._recv(time.monotonic() + 30)
+        return message[1] if message[0] == "probe" else {}
+
+
+def _public_attribute(obj, name: str):
+    """An attribute of one of the grader's objects, for the learner's code: data, arrays, its
+    own methods, objects it holds; not a module, class or function (a way out of the sandbox
+    through the grader, like a reference that keeps numpy or os at hand)."""
+    value = getattr(obj, name)
+    if isinstance(value, (types.ModuleType, type)) or (
+            isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType))
+            and getattr(value, "__self__", None) is not obj):
+        raise AttributeError(f"{name} is not shared with the learner's code")
+    return value
+
+
+def _arguments(args, kwargs) -> bool:
+    return isinstance(args, tuple) and isinstance(kwargs, dict) and all(isinstance(k, str) for k in kwargs)
+
+
+# What the two processes share ----------------------------------------------------------------
+
+# Sent to the learner's process as they are; any other object stays with the grader and
+# goes by handle.
+DATA_TYPES = (type(None), bool, int, float, complex, str, bytes, bytearray, pickle.PickleBuffer, slice,
+              type(Ellipsis), range)
+# Modules whose classes and functions pickle names (an array's reconstructor, say).
+PICKLED_BY_NAME = ("builtins", "copyreg", "collections", "numpy")
+
+
+class RemoteObject:
+    """An object of the learner's (an instance of its class, a bound method) that stays in the
+    learner's process. Attribute reads, writes and calls go there; the values that come back
+    are data, shared arrays or other remote objects. Its special methods are its own (no
+    ``__eq__`` or ``__array__`` of the learner's)."""
+
+    __slots__ = ("_owner", "_handle", "_overrides")
+
+    def __init__(self, owner, handle: int, overrides: dict):
+        object.__setattr__(self, "_owner", owner)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_overrides", overrides)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._owner.getattr(self._handle, name, self._overrides)
+
+    def __setattr__(self, name, value):
+        self._owner.setattr(self._handle, name, value, self._overrides)
+
+    def __call__(self, *args, **kwargs):
+        return self._owner.call(("handle", self._handle), args, kwargs, self._overrides)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object of the learner>"
+
+
+_remote_types: dict[str, type] = {}
+
+
+def remote_type(type_name: str) -> type:
+    """A RemoteObject class named as the learner's, so that messages name the right type."""
+    name = type_name if type_name.isidentifier() else "RemoteObject"
+    if name not in _remote_types:
+        _remote_types[name] = type(name, (RemoteObject,), {"__slots__": ()})
+    return _remote_types[name]
+
+
+class Refs:
+    """The grader's side of the arrays both processes share, and of the objects each holds
+    for the other.
+
+    An array that crosses (an argument the grader passes, a value the learner's code
+    returns) gets a token on both sides, and before and after every request each side
+    sends the other what changed in it. So the learner's code changing its input, or the
+    grader nudging ``layer.W`` in a gradient check, is seen by the other side as in one
+    process. The grader keeps only weak references: an array it drops stops being shared.
+    Tokens made here are > 0, tokens of the learner's process < 0.
+    """
+
+    def __init__(self):
+        self.arrays: dict[int, tuple] = {}       # token -> (weak reference, snapshot)
+        self.tokens: dict[int, int] = {}         # id(array) -> token
+        self.retired: list[int] = []
+        self.next = 0
+        self.objects: dict[int, object] = {}     # handle -> the grader's object
+        self.object_handles: dict[int, int] = {}
+        self.owner = None                        # whoever RemoteObjects call (checking.Learner)
+        self.overrides: dict = {}
+
+    @staticmethod
+    def _snap(arr) -> bytes:
+        return arr.dtype.str.encode() + repr(arr.shape).encode() + arr.tobytes()
+
+    def _register(self, token: int, arr) -> None:
+        ident = id(arr)
+
+        def dropped(_, token=token, ident=ident):
+            self.arrays.pop(token, None)
+            if self.tokens.get(ident) == token:
+                del self.tokens[ident]
+            self.retired.append(token)
+        self.arrays[token] = (weakref.ref(arr, dropped), self._snap(arr))
+        self.tokens[ident] = token
+
+    # Grader -> learner -------------------------------------------------------------------
+
+    def pickle(self, message, share: bool) -> bytes:
+        import numpy as np
+
+        def persistent_id(obj):
+            if isinstance(obj, RemoteObject):
+                return ("h", object.__getattribute__(obj, "_handle"))
+            if isinstance(obj, np.ndarray):
+                if not share or obj.dtype.kind not in "biufc":
+                    return None
+                token = self.tokens.get(id(obj))
+                if token is not None:
+                    return ("k", token)
+                self.next += 1
+                self._register(self.next, obj)
+                return ("K", self.next, obj.dtype.str, obj.shape, np.ascontiguousarray(obj).tobytes())
+            if type(obj) in DATA_TYPES or isinstance(obj, (np.generic, np.dtype)) \
+                    or type(obj) in (tuple, list, dict):
+                return None
+            if isinstance(obj, (type, types.BuiltinFunctionType, types.FunctionType)) and \
+                    str(getattr(obj, "__module__", "")).split(".")[0] in PICKLED_BY_NAME:
+                return None  # pickle's own helpers and numpy's, which the other side imports
+            handle = self.object_handles.get(id(obj))
+            if handle is None:
+                handle = self.object_handles[id(obj)] = len(self.objects) + 1
+                self.objects[handle] = obj
+            return ("G", handle, type(obj).__name__)
+
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.persistent_id = persistent_id
+        pickler.dump(message)
+        return buffer.getvalue()
+
+    def sync(self) -> tuple:
+        """What the grader changed in shared arrays since the last exchange, and the tokens
+        it no longer uses."""
+        changes = []
+        for token, (ref, snap) in list(self.arrays.items()):
+            arr = ref()
+            if arr is not None:
+                now = self._snap(arr)
+                if now != snap:
+                    self.arrays[token] = (ref, now)
+                    changes.append((token, (arr.dtype.str, arr.shape, arr.tobytes())))
+        retired, self.retired = self.retired, []
+        return changes, retired
+
+    def forget_objects(self) -> None:
+        """The learner's process keeps no handle to the grader's objects past one test cell."""
+        self.objects.clear()
+        self.object_handles.clear()
+
+    # Learner -> grader (wire.decode's questions) ----------------------------------------------
+
+    def adopt(self, token: int, arr):
+        if not (isinstance(token, int) and token < 0) or token in self.arrays:
+            raise wire.WireError(f"a shared array with the token {token}")
+        self._register(token, arr)
+        return arr
+
+    def array(self, token: int):
+        arr = self.arrays[token][0]()
+        if arr is None:
+            raise KeyError(token)
+        return arr
+
+    def grader_object(self, handle: int):
+        return self.objects[handle]
+
+    def remote(self, handle: int, type_name: str):
+        if self.owner is None:
+            return wire.opaque(type_name)
+        return remote_type(type_name)(self.owner, handle, self.overrides)
+
+    def apply(self, changes) -> None:
+        """Write the learner's changes to shared arrays into the grader's."""
+        import numpy as np
+
+        if not isinstance(changes, list):
+            raise wire.WireError("bad changes")
+        for item in changes:
+            if not (isinstance(item, tuple) and len(item) == 4):
+                raise wire.WireError("bad change")
+            token, dtype, shape, data = item
+            entry = self.arrays.get(token)
+            arr = entry[0]() if entry else None
+            if arr is None:
+                continue
+            if not (isinstance(dtype, str) and dtype == arr.dtype.str and isinstance(shape, list)
+                    and tuple(shape) == arr.shape and isinstance(data, bytes) and len(data) == arr.nbytes):
+                raise wire.WireError("a change that does not fit its array")
+            np.copyto(arr, np.frombuffer(data, dtype=arr.dtype).reshape(arr.shape))
+            self.arrays[token] = (entry[0], self._snap(arr))
+
+
+# Errors from the learner's code ---------------------------------------------------------
+
+_error_classes: dict[tuple, type] = {}
+
+
+def learner_error(info: dict) -> Exception:
+    """An exception on the grader's side that says what the learner's code raised.
+
+    Builtin exception types are rebuilt as themselves (the checker's hints look at
+    TypeError and KeyError); any other type becomes a new class of the same name under its
+    nearest builtin base. Exit and interrupt exceptions become ordinary ones: the
+    learner's ``exit()`` must not stop the grader.
+    """
+    name = str(info.get("ename", "Exception"))
+    bases = [getattr(builtins, b, None) for b in info.get("bases", []) if isinstance(b, str)]
+    bases = [b for b in bases if isinstance(b, type) and issubclass(b, Exception)]
+    cls = getattr(builtins, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        base = bases[0] if bases else Exception
+        key = (name, base)
+        if key not in _error_classes:
+            _error_classes[key] = type(name if name.isidentifier() else "LearnerError", (base,), {})
+        cls = _error_classes[key]
+    args = [a for a in info.get("args", []) if isinstance(a, (str, int, float, bool, type(None)))]
+    try:
+        err = cls(*args)
+        str(err)
+    except Exception:
+        err = cls(str(info.get("evalue", "")))
+    err.learner_where = info.get("where")
+    err.learner_traceback = info.get("traceback", [])
+    return err
+
+
+def raise_at_learner_line(err: Exception):
+    """Raise ``err`` from a frame that carries the learner's file name, function and line,
+    so that the checker's message names the learner's line as it does in a notebook."""
+    where = getattr(err, "learner_where", None)
+    if not (isinstance(where, list) and len(where) == 4 and isinstance(where[2], int)
+            and 0 < where[2] < 100_000 and isinstance(where[1], str) and where[1].isidentifier()):
+        raise err
+    filename, function, lineno, line = str(where[0])[:40], where[1], where[2], str(where[3])
+    lines = ["\n"] * (lineno - 1) + [line + "\n"]
+    linecache.cache[filename] = (len(line), None, lines, filename)
+    code = compile("\n" * (lineno - 1) + "raise __learner_error__", filename, "exec")
+    exec(code.replace(co_name=function), {"__learner_error__": err})

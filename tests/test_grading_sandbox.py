@@ -1,0 +1,176 @@
+"""The learner's process: what its bounds stop, and how the grader survives what it does."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from instructor.grading.sandbox import Limits, Sandbox, SandboxLost, SandboxTimeout
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def box(tmp_path):
+    sandbox = Sandbox(tmp_path, Limits(cell_timeout=5, memory=512 << 20, max_message=1 << 20))
+    sandbox.start()
+    yield sandbox
+    sandbox.kill()
+
+
+def cells(box, *sources, timeout=5.0):
+    runs = {}
+    names = box.run_cells(list(enumerate(sources)), time.monotonic() + timeout, runs.__setitem__)
+    return runs, names
+
+
+def test_the_bounds_hold(box, tmp_path):
+    if not box.applied["files"].get("ok") or not box.applied["syscalls"].get("ok"):
+        pytest.skip(f"this kernel lacks a bound: {box.applied}")
+    secret = ROOT / "instructor" / "oracles.py"
+    outside = tmp_path.parent / f"outside-{os.getpid()}.txt"
+    probe = box.probe({"read": [str(secret), str(ROOT / "solutions" / "assignment1" / "part1_forward.ipynb")],
+                       "write": [str(outside), str(tmp_path / "mine.txt")], "grader": os.getpid()})
+    assert probe[f"read {secret}"].startswith("denied")
+    assert probe[f"read {ROOT / 'solutions' / 'assignment1' / 'part1_forward.ipynb'}"].startswith("denied")
+    assert probe[f"write {outside}"].startswith("denied") and not outside.exists()
+    assert probe[f"write {tmp_path / 'mine.txt'}"] == "allowed"
+    for what in ("fork", "signal the grader", "open a socket", "raise the memory limit"):
+        assert probe[what].startswith("denied"), what
+    assert probe["memory limit"] == 512 << 20
+
+
+def test_it_has_what_a_learner_has_and_not_the_instructors_package(box):
+    runs, names = cells(box, "import public_tests, cnnbook.checker\nfrom cnnbook import digits\nok = 1",
+                        "import instructor")
+    assert runs[0]["error"] is None and names["ok"]["kind"] == "value"
+    assert runs[1]["error"]["ename"] == "ModuleNotFoundError"
+
+
+def test_memory_runs_out_inside_the_limit(box):
+    runs, _ = cells(box, "import numpy as np\nx = np.ones(10**8)", "y = 1")
+    assert runs[0]["error"]["ename"] == "MemoryError" and runs[1]["error"] is None
+    assert box.alive
+
+
+def test_an_endless_call_is_stopped_at_its_deadline(box):
+    cells(box, "def spin():\n    while True:\n        pass\n")
+    start = time.monotonic()
+    with pytest.raises(SandboxTimeout):
+        box.call(("name", "spin"), (), {}, {}, time.monotonic() + 1.5)
+    assert 1.4 < time.monotonic() - start < 5 and not box.alive
+
+
+def test_a_process_that_exits_is_reported(box):
+    cells(box, "import os\ndef leave():\n    os._exit(7)\n")
+    with pytest.raises(SandboxLost, match="exit code 7"):
+        box.call(("name", "leave"), (), {}, {}, time.monotonic() + 5)
+
+
+def test_a_forged_message_ends_the_process(box):
+    # A frame header saying 5 bytes, then 5 bytes that are not the wire format.
+    cells(box, "import os, sys\ndef forge():\n    os.write(int(sys.argv[2]), b'\\x05' + b'\\0' * 7 + b'ZZZZZ')\n"
+               "    while True: pass\n")
+    with pytest.raises(SandboxLost, match="refuses"):
+        box.call(("name", "forge"), (), {}, {}, time.monotonic() + 5)
+    assert not box.alive
+
+
+def test_an_oversized_result_is_refused(box):
+    cells(box, "import numpy as np\ndef big():\n    return np.zeros(10**6)\n")
+    with pytest.raises(SandboxLost, match="over the limit"):
+        box.call(("name", "big"), (), {}, {}, time.monotonic() + 5)
+
+
+def test_swapped_helpers_are_served_by_the_grader(box):
+    cells(box, "def outer(x):\n    return helper(x) + 1\n"
+               "def sneaky(x):\n    return other(x)\n")
+    seen = []
+
+    def helper(x):
+        seen.append(x.copy())
+        return x * 10
+
+    result, args, _ = box.call(("name", "outer"), (np.ones(2),), {}, {"helper": helper}, time.monotonic() + 5)
+    assert result.tolist() == [11.0, 11.0] and len(seen) == 1
+    with pytest.raises(NameError):  # a helper the grader did not offer does not exist there
+        box.call(("name", "sneaky"), (np.ones(2),), {}, {"helper": helper}, time.monotonic() + 5)
+    assert box.alive
+
+
+def test_inputs_changed_by_the_learner_come_back(box):
+    cells(box, "def scale(a, hp):\n    a *= 2\n    hp['pad'] = 0\n    return None\n")
+    _, args, _ = box.call(("name", "scale"), (np.ones(2), {"pad": 1}), {}, {}, time.monotonic() + 5)
+    assert args[0].tolist() == [2.0, 2.0] and args[1] == {"pad": 0}
+
+
+def test_exit_and_interrupt_in_learner_code_are_ordinary_errors(box):
+    runs, _ = cells(box, "raise SystemExit(3)", "raise KeyboardInterrupt", "def f():\n    exit()\n")
+    assert runs[0]["error"]["ename"] == "SystemExit" and runs[1]["error"]["ename"] == "KeyboardInterrupt"
+    with pytest.raises(Exception) as err:
+        box.call(("name", "f"), (), {}, {}, time.monotonic() + 5)
+    assert type(err.value).__name__ == "SystemExit" and isinstance(err.value, Exception)
+    assert box.alive
+
+
+def test_objects_and_arrays_behave_as_in_one_process(tmp_path):
+    from instructor.grading.checking import Learner, make_proxies
+
+    program = [(0, "import numpy as np\n"
+                   "class Layer:\n"
+                   "    def __init__(self, W):\n        self.W = W\n"
+                   "    def forward(self, x):\n        return x @ self.W\n"
+                   "    def grow(self):\n        self.W += 1\n"
+                   "def build(factory, W):\n    return factory(W).forward(np.ones(2))\n")]
+    learner = Learner(program, tmp_path, Limits(cell_timeout=5, memory=512 << 20), time.monotonic() + 60)
+    try:
+        names = learner.ensure()
+        learner.deadline_for_call = time.monotonic() + 30
+        proxies = make_proxies(learner, names)
+        W = np.eye(2)
+        layer = proxies["Layer"](W)
+        assert type(layer).__name__ == "Layer" and layer.W is W  # the very array passed in
+        W[0, 0] = 5.0  # the grader nudges it, as a gradient check does
+        assert layer.forward(np.ones(2)).tolist() == [5.0, 1.0]
+        layer.grow()  # the learner's code changes it in place
+        assert W.tolist() == [[6.0, 1.0], [1.0, 2.0]]
+
+        class Reference:  # one of the grader's objects, used by the learner's code
+            def __init__(self, W):
+                self.W = W
+
+            def forward(self, x):
+                return float(x @ self.W @ np.ones(2))
+        assert proxies["build"](Reference, W) == 10.0
+        # The learner's special methods and attributes never reach the grader.
+        assert type(layer).__module__ == "instructor.grading.sandbox" and (layer == 5) is False
+        with pytest.raises(AttributeError):
+            layer.__dict__  # noqa: B018
+    finally:
+        learner.close()
+
+
+def test_the_grader_lends_no_module_or_function_through_its_objects(tmp_path):
+    from instructor.grading.checking import Learner, make_proxies
+
+    program = [(0, "def reach(ref):\n    return ref.tools.load\n"
+                   "def use(ref):\n    return ref.twice(3)\n")]
+    learner = Learner(program, tmp_path, Limits(cell_timeout=5, memory=512 << 20), time.monotonic() + 60)
+
+    class Reference:
+        tools = np  # a module at hand: the learner's code must not get it
+
+        def twice(self, x):
+            return 2 * x
+    try:
+        learner.deadline_for_call = time.monotonic() + 30
+        proxies = make_proxies(learner, learner.ensure())
+        assert proxies["use"](Reference()) == 6
+        with pytest.raises(AttributeError, match="not shared"):
+            proxies["reach"](Reference())
+    finally:
+        learner.close()
