@@ -8,6 +8,8 @@ updated in place or rebound, and reference layers swapped in for a network's hel
 
 from __future__ import annotations
 
+import importlib
+
 import shutil
 import time
 
@@ -41,7 +43,7 @@ def entries(module):
 
 @pytest.mark.parametrize("catalogue", CATALOGUES)
 def test_the_grader_judges_the_catalogue_as_the_notebook_does(catalogue, tmp_path):
-    module = pytest.importorskip(catalogue)
+    module = importlib.import_module(catalogue)
     path = ROOT / "tests" / f"{catalogue}.py"
     # The module finds the given layers of Assignment 3 from its own path, as in the repository.
     (tmp_path / "tests").mkdir()
