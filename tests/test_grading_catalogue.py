@@ -9,7 +9,6 @@ updated in place or rebound, and reference layers swapped in for a network's hel
 from __future__ import annotations
 
 import importlib
-
 import shutil
 import time
 
