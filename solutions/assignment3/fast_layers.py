@@ -22,12 +22,10 @@ def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
            out_w = (W + 2*pad - filter_w)//stride + 1
     """
     N, C, H, W = input_data.shape
-    out_h = (H + 2 * pad - filter_h) // stride + 1
-    out_w = (W + 2 * pad - filter_w) // stride + 1
     img = np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     windows = np.lib.stride_tricks.sliding_window_view(img, (filter_h, filter_w), axis=(2, 3))
     windows = windows[:, :, ::stride, ::stride]
-    col = windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * out_h * out_w, -1)
+    col = windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * filter_h * filter_w, -1).T
     return col
 
 
@@ -46,15 +44,14 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     N, C, H, W = input_shape
     out_h = (H + 2 * pad - filter_h) // stride + 1
     out_w = (W + 2 * pad - filter_w) // stride + 1
-    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w)
-    img = np.zeros((N, H + 2 * pad, W + 2 * pad, C), dtype=col.dtype)
-    for n in range(N):
-        for y in range(filter_h):
-            y_end = y + stride * out_h
-            for x in range(filter_w):
-                x_end = x + stride * out_w
-                img[n, y:y_end:stride, x:x_end:stride, :] += col[n, :, :, :, y, x]
-    img = img[:, pad:pad + H, pad:pad + W, :].transpose(0, 3, 1, 2)
+    blocks = col.T.reshape(C, filter_h, filter_w, N, out_h, out_w)
+    img = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=col.dtype)
+    for y in range(filter_h):
+        y_end = y + stride * out_h
+        for x in range(filter_w):
+            x_end = x + stride * out_w
+            img[:, :, y:y_end:stride, x:x_end:stride] += blocks[:, y, x]
+    img = img[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
     return img
 
 
@@ -77,7 +74,6 @@ class Convolution:
         # Kept by forward for backward.
         self.x = None
         self.col = None
-        self.col_W = None
         # Set by backward.
         self.dW = None
         self.db = None
@@ -88,19 +84,17 @@ class Convolution:
         out_h = (H + 2 * self.pad - FH) // self.stride + 1
         out_w = (W + 2 * self.pad - FW) // self.stride + 1
         col = im2col(x, FH, FW, self.stride, self.pad)
-        col_W = self.W.reshape(FN, -1).T
-        out = col @ col_W
-        out += self.b
-        out = out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2)
-        self.x, self.col, self.col_W = x, col, col_W
+        out = self.W.reshape(FN, -1) @ col.T + self.b[:, None]
+        out = out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)
+        self.x, self.col = x, col
         return out
 
     def backward(self, dout):
         FN, C, FH, FW = self.W.shape
-        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
-        self.db = np.sum(dout, axis=0)
-        self.dW = (self.col.T @ dout).T.reshape(FN, C, FH, FW)
-        dcol = dout @ self.col_W.T
+        dout = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
+        self.db = np.sum(dout, axis=1)
+        self.dW = (dout @ self.col).reshape(FN, C, FH, FW)
+        dcol = (self.W.reshape(FN, -1).T @ dout).T
         dx = col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
         return dx
 
