@@ -1,10 +1,13 @@
 """The public tests of Assignment 2 against the mistakes learners make.
 
 As in test_learner_bugs.py: each buggy function or class below is what a learner
-might write, the solution with one mistake, and its public test must fail with a
-hint that points at that mistake, not only fail. Correct code written another way
-than the solutions (sliding_window_view, np.add.at, a mask instead of argmax,
-np.average, np.dot or np.tensordot instead of @) must pass.
+might write, correct code with one mistake, and its public test must fail with a
+hint that points at that mistake, not only fail. The mistakes come in the two forms
+learners write: row by row, one row per window, as the source exercise does (the
+loops and the layers at the top of each section), and column by column, as the
+solutions do (the "by_columns" and "FilterRows" ones). Correct code written other
+ways (sliding_window_view, np.add.at, a mask instead of argmax, np.average, np.dot
+or np.tensordot instead of @) must pass.
 
 With the instructor package installed, ``check`` swaps the reference im2col and
 col2im in for the ones a layer's methods call (they look them up in this module's
@@ -59,7 +62,7 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
 # im2col -------------------------------------------------------------------------------
 
 def _im2col_windows(input_data, filter_h, filter_w, stride, pad):
-    """The solution's loop up to the 6-D col (N, C, filter_h, filter_w, out_h, out_w)."""
+    """The row-by-row loop up to the 6-D col (N, C, filter_h, filter_w, out_h, out_w)."""
     N, C, H, W = input_data.shape
     out_h = (H + 2 * pad - filter_h) // stride + 1
     out_w = (W + 2 * pad - filter_w) // stride + 1
@@ -140,6 +143,44 @@ def im2col_float_buffer(input_data, filter_h, filter_w, stride=1, pad=0):
     return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * out_h * out_w, -1)
 
 
+def _im2col_column_blocks(input_data, filter_h, filter_w, stride, pad):
+    """The solution's windows view, (N, C, out_h, out_w, filter_h, filter_w)."""
+    img = np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    return sliding_window_view(img, (filter_h, filter_w), axis=(2, 3))[:, :, ::stride, ::stride]
+
+
+def im2col_by_columns(input_data, filter_h, filter_w, stride=1, pad=0):
+    # The solution: columns first, then .T.
+    C = input_data.shape[1]
+    windows = _im2col_column_blocks(input_data, filter_h, filter_w, stride, pad)
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * filter_h * filter_w, -1).T
+
+
+def im2col_by_columns_no_T(input_data, filter_h, filter_w, stride=1, pad=0):
+    C = input_data.shape[1]
+    windows = _im2col_column_blocks(input_data, filter_h, filter_w, stride, pad)
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * filter_h * filter_w, -1)
+
+
+def im2col_by_columns_yxc(input_data, filter_h, filter_w, stride=1, pad=0):
+    C = input_data.shape[1]
+    windows = _im2col_column_blocks(input_data, filter_h, filter_w, stride, pad)
+    return windows.transpose(4, 5, 1, 0, 2, 3).reshape(C * filter_h * filter_w, -1).T
+
+
+def im2col_by_columns_rows_nji(input_data, filter_h, filter_w, stride=1, pad=0):
+    C = input_data.shape[1]
+    windows = _im2col_column_blocks(input_data, filter_h, filter_w, stride, pad)
+    return windows.transpose(1, 4, 5, 0, 3, 2).reshape(C * filter_h * filter_w, -1).T
+
+
+def im2col_reshape_without_transpose(input_data, filter_h, filter_w, stride=1, pad=0):
+    # The windows view flattened as it is: the shape is right, the order is not.
+    C = input_data.shape[1]
+    windows = _im2col_column_blocks(input_data, filter_h, filter_w, stride, pad)
+    return windows.reshape(-1, C * filter_h * filter_w)
+
+
 # col2im -------------------------------------------------------------------------------
 
 def col2im_assigns(col, input_shape, filter_h, filter_w, stride=1, pad=0):
@@ -205,10 +246,48 @@ def col2im_add_at(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     return img[:, :, pad:pad + H, pad:pad + W]
 
 
+def _col2im_by_columns(col, input_shape, filter_h, filter_w, stride, pad, add=True, batch_first=True):
+    """The solution's col2im, or one of two mistakes in it."""
+    N, C, H, W = input_shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    blocks = col.T.reshape(C, filter_h, filter_w, N, out_h, out_w)
+    img = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=col.dtype)
+    for y in range(filter_h):
+        y_end = y + stride * out_h
+        for x in range(filter_w):
+            x_end = x + stride * out_w
+            if add:
+                img[:, :, y:y_end:stride, x:x_end:stride] += blocks[:, y, x]
+            else:
+                img[:, :, y:y_end:stride, x:x_end:stride] = blocks[:, y, x]
+    img = img[:, :, pad:pad + H, pad:pad + W]
+    return img.transpose(1, 0, 2, 3) if batch_first else img
+
+
+def col2im_by_columns(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    return _col2im_by_columns(col, input_shape, filter_h, filter_w, stride, pad)
+
+
+def col2im_by_columns_assigns(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    return _col2im_by_columns(col, input_shape, filter_h, filter_w, stride, pad, add=False)
+
+
+def col2im_by_columns_batch_second(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    # Returns the (C, N, H, W) image it filled, without the final transpose.
+    return _col2im_by_columns(col, input_shape, filter_h, filter_w, stride, pad, batch_first=False)
+
+
+def col2im_by_columns_without_T(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    # Splits col itself, not col.T, into (C, filter_h, filter_w, N, out_h, out_w).
+    return _col2im_by_columns(np.ascontiguousarray(col.T), input_shape, filter_h, filter_w, stride, pad)
+
+
 # Convolution --------------------------------------------------------------------------
 
 class Convolution:
-    """The solution's layer: each buggy layer below rewrites one of its methods."""
+    """The layer one row per window, as the source exercise writes it: each buggy layer
+    below rewrites one of its methods."""
 
     def __init__(self, W, b, stride=1, pad=0):
         self.W = W
@@ -453,6 +532,113 @@ class ConvolutionTensordot(Convolution):
                 dx_pad[:, :, y:y + s * dout.shape[2]:s, x:x + s * dout.shape[3]:s] += \
                     np.moveaxis(dwin[..., y, x], 3, 1)
         return dx_pad[:, :, p:p + H, p:p + W]
+
+
+class ConvolutionFilterRows(Convolution):
+    """The solution's layer: one row per filter, one column per window."""
+
+    def forward(self, x):
+        FN, C, FH, FW = self.W.shape
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - FH) // self.stride + 1
+        out_w = (W + 2 * self.pad - FW) // self.stride + 1
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        out = self.W.reshape(FN, -1) @ col.T + self.b[:, None]
+        out = out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)
+        self.x, self.col = x, col
+        return out
+
+    def backward(self, dout):
+        FN, C, FH, FW = self.W.shape
+        dout = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
+        self.db = np.sum(dout, axis=1)
+        self.dW = (dout @ self.col).reshape(FN, C, FH, FW)
+        dcol = (self.W.reshape(FN, -1).T @ dout).T
+        dx = col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
+        return dx
+
+
+class ConvolutionFilterRowsBatchSecond(ConvolutionFilterRows):
+    # Forgets the final transpose: (FN, N, out_h, out_w).
+    def forward(self, x):
+        FN, C, FH, FW = self.W.shape
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - FH) // self.stride + 1
+        out_w = (W + 2 * self.pad - FW) // self.stride + 1
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        out = self.W.reshape(FN, -1) @ col.T + self.b[:, None]
+        out = out.reshape(FN, N, out_h, out_w)
+        self.x, self.col = x, col
+        return out
+
+
+class ConvolutionFilterRowsReshapeNoTranspose(ConvolutionFilterRows):
+    # Reshapes the (FN, N*out_h*out_w) product straight to (N, FN, out_h, out_w).
+    def forward(self, x):
+        FN, C, FH, FW = self.W.shape
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - FH) // self.stride + 1
+        out_w = (W + 2 * self.pad - FW) // self.stride + 1
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        out = self.W.reshape(FN, -1) @ col.T + self.b[:, None]
+        out = out.reshape(N, FN, out_h, out_w)
+        self.x, self.col = x, col
+        return out
+
+
+class ConvolutionFilterRowsBiasAsRow(ConvolutionFilterRows):
+    # + self.b adds b along the windows, not along the filters.
+    def forward(self, x):
+        FN, C, FH, FW = self.W.shape
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - FH) // self.stride + 1
+        out_w = (W + 2 * self.pad - FW) // self.stride + 1
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        out = self.W.reshape(FN, -1) @ col.T + self.b
+        out = out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)
+        self.x, self.col = x, col
+        return out
+
+
+class ConvolutionFilterRowsDoutNotRearranged(ConvolutionFilterRows):
+    def backward(self, dout):
+        FN, C, FH, FW = self.W.shape
+        dout = dout.reshape(FN, -1)
+        self.db = np.sum(dout, axis=1)
+        self.dW = (dout @ self.col).reshape(FN, C, FH, FW)
+        dcol = (self.W.reshape(FN, -1).T @ dout).T
+        return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
+
+
+class ConvolutionFilterRowsDbWrongAxis(ConvolutionFilterRows):
+    def backward(self, dout):
+        FN, C, FH, FW = self.W.shape
+        dout = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
+        self.db = np.sum(dout, axis=0)
+        self.dW = (dout @ self.col).reshape(FN, C, FH, FW)
+        dcol = (self.W.reshape(FN, -1).T @ dout).T
+        return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
+
+
+class ConvolutionFilterRowsDwTransposed(ConvolutionFilterRows):
+    def backward(self, dout):
+        FN, C, FH, FW = self.W.shape
+        dout = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
+        self.db = np.sum(dout, axis=1)
+        self.dW = (dout @ self.col).T.reshape(FN, C, FH, FW)
+        dcol = (self.W.reshape(FN, -1).T @ dout).T
+        return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
+
+
+class ConvolutionFilterRowsDcolNotTransposed(ConvolutionFilterRows):
+    # dcol left as (C*FH*FW, N*out_h*out_w).
+    def backward(self, dout):
+        FN, C, FH, FW = self.W.shape
+        dout = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
+        self.db = np.sum(dout, axis=1)
+        self.dW = (dout @ self.col).reshape(FN, C, FH, FW)
+        dcol = self.W.reshape(FN, -1).T @ dout
+        return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
 
 
 # MaxPool ------------------------------------------------------------------------------
@@ -793,6 +979,8 @@ NOT_IMPLEMENTED = "is not implemented yet"
 CHANNELS_FIRST = "transpose(0, 3, 1, 2)"
 IN_PLACE = "changed its input"
 DOUT_ORDER = "dout.transpose(0, 2, 3, 1)"
+DOUT_FILTER_ORDER = "dout.transpose(1, 0, 2, 3)"
+BATCH_FIRST = "transpose(1, 0, 2, 3)"
 
 BUGS = [
     # im2col
@@ -806,6 +994,11 @@ BUGS = [
                  id="im2col-sliding-window-ignores-padding"),
     pytest.param("im2col", im2col_stub, "im2col " + NOT_IMPLEMENTED, id="im2col-stub"),
     pytest.param("im2col", im2col_returns_none, "im2col " + NOT_IMPLEMENTED, id="im2col-returns-None"),
+    pytest.param("im2col", im2col_by_columns_no_T, "becomes the matrix with .T", id="im2col-by-columns-no-.T"),
+    pytest.param("im2col", im2col_by_columns_yxc, "columns go (c, y, x)", id="im2col-by-columns-(y,x,c)"),
+    pytest.param("im2col", im2col_by_columns_rows_nji, "they go (n, i, j)", id="im2col-by-columns-rows-(n,j,i)"),
+    pytest.param("im2col", im2col_reshape_without_transpose, "(C, filter_h, filter_w, N, out_h, out_w)",
+                 id="im2col-windows-reshaped-without-transpose"),
     # col2im
     pytest.param("col2im", col2im_assigns, "add with +=", id="col2im-assigns-not-adds"),
     pytest.param("col2im", col2im_keeps_padding, "cut the padding off", id="col2im-keeps-padding"),
@@ -813,6 +1006,10 @@ BUGS = [
                  id="col2im-ignores-stride"),
     pytest.param("col2im", col2im_stub, "col2im " + NOT_IMPLEMENTED, id="col2im-stub"),
     pytest.param("col2im", col2im_returns_none, "col2im " + NOT_IMPLEMENTED, id="col2im-returns-None"),
+    pytest.param("col2im", col2im_by_columns_assigns, "add with +=", id="col2im-by-columns-assigns-not-adds"),
+    pytest.param("col2im", col2im_by_columns_batch_second, "transpose(1, 0, 2, 3) at the end",
+                 id="col2im-by-columns-batch-second"),
+    pytest.param("col2im", col2im_by_columns_without_T, "split col.T, not col", id="col2im-by-columns-without-.T"),
     # Convolution
     pytest.param("Convolution", ConvolutionChannelsLast, CHANNELS_FIRST, id="Convolution-channels-last"),
     pytest.param("Convolution", ConvolutionReshapeNoTranspose, CHANNELS_FIRST,
@@ -844,6 +1041,19 @@ BUGS = [
                  id="Convolution-forward-returns-None"),
     pytest.param("Convolution", ConvolutionBackwardReturnsNone, "Convolution.backward " + NOT_IMPLEMENTED,
                  id="Convolution-backward-returns-None"),
+    pytest.param("Convolution", ConvolutionFilterRowsBatchSecond, BATCH_FIRST,
+                 id="Convolution-filter-rows-batch-second"),
+    pytest.param("Convolution", ConvolutionFilterRowsReshapeNoTranspose, BATCH_FIRST,
+                 id="Convolution-filter-rows-reshape-without-transpose"),
+    pytest.param("Convolution", ConvolutionFilterRowsBiasAsRow, "b[:, None]", id="Convolution-filter-rows-bias-as-row"),
+    pytest.param("Convolution", ConvolutionFilterRowsDoutNotRearranged, DOUT_FILTER_ORDER,
+                 id="Convolution-filter-rows-dout-not-rearranged"),
+    pytest.param("Convolution", ConvolutionFilterRowsDbWrongAxis, "one number per filter",
+                 id="Convolution-filter-rows-db-axis-0"),
+    pytest.param("Convolution", ConvolutionFilterRowsDwTransposed, "check the transpose",
+                 id="Convolution-filter-rows-dW-transposed"),
+    pytest.param("Convolution", ConvolutionFilterRowsDcolNotTransposed, "dcol has col's shape",
+                 id="Convolution-filter-rows-dcol-not-transposed"),
     # MaxPool
     pytest.param("MaxPool", MaxPoolNoReshape, "col.reshape(-1, pool_h * pool_w) before the max",
                  id="MaxPool-max-of-whole-row"),
@@ -892,10 +1102,13 @@ CORRECT = [
     pytest.param("im2col", im2col, id="im2col-loop"),
     pytest.param("im2col", im2col_sliding_window, id="im2col-sliding_window_view"),
     pytest.param("im2col", im2col_float_buffer, id="im2col-float-buffer"),
+    pytest.param("im2col", im2col_by_columns, id="im2col-by-columns"),
     pytest.param("col2im", col2im, id="col2im-loop"),
     pytest.param("col2im", col2im_add_at, id="col2im-np.add.at"),
+    pytest.param("col2im", col2im_by_columns, id="col2im-by-columns"),
     pytest.param("Convolution", Convolution, id="Convolution-@"),
     pytest.param("Convolution", ConvolutionDot, id="Convolution-np.dot"),
+    pytest.param("Convolution", ConvolutionFilterRows, id="Convolution-filter-rows"),
     pytest.param("Convolution", ConvolutionTensordot, id="Convolution-sliding-window-tensordot"),
     pytest.param("MaxPool", MaxPool, id="MaxPool-argmax"),
     pytest.param("MaxPool", MaxPoolMask, id="MaxPool-mask"),
@@ -927,20 +1140,20 @@ def test_mask_max_pool_matches_at_no_tie():
 INT_X = np.arange(2 * 3 * 5 * 4).reshape(2, 3, 5, 4) % 7 - 3
 
 
-@pytest.mark.parametrize("fn", [im2col, im2col_sliding_window, im2col_float_buffer])
+@pytest.mark.parametrize("fn", [im2col, im2col_sliding_window, im2col_float_buffer, im2col_by_columns])
 def test_im2col_variants_agree_on_int_and_float_input(fn):
     for fh, fw, stride, pad in [(2, 2, 1, 0), (3, 2, 2, 1)]:
         assert np.array_equal(fn(INT_X, fh, fw, stride, pad), fn(INT_X.astype(float), fh, fw, stride, pad))
 
 
-@pytest.mark.parametrize("fn", [col2im, col2im_add_at])
+@pytest.mark.parametrize("fn", [col2im, col2im_add_at, col2im_by_columns])
 def test_col2im_variants_agree_on_int_and_float_input(fn):
     shape, fh, fw, stride, pad = (2, 3, 5, 4), 3, 2, 2, 1
     col = np.arange(18 * 18).reshape(18, 18) % 5 - 2  # 2*3*3 windows of 3*3*2 values
     assert np.array_equal(fn(col, shape, fh, fw, stride, pad), fn(col.astype(float), shape, fh, fw, stride, pad))
 
 
-@pytest.mark.parametrize("cls", [Convolution, ConvolutionDot, ConvolutionTensordot])
+@pytest.mark.parametrize("cls", [Convolution, ConvolutionDot, ConvolutionTensordot, ConvolutionFilterRows])
 def test_convolution_variants_agree_on_int_and_float_input(cls):
     W, b = np.arange(2 * 3 * 3 * 2).reshape(2, 3, 3, 2) % 3 - 1, np.array([1, -2])
     dout = np.arange(2 * 2 * 3 * 3).reshape(2, 2, 3, 3) % 4 - 2

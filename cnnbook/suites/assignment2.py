@@ -98,15 +98,22 @@ def expected(key: str) -> np.ndarray:
 
 # Checks ---------------------------------------------------------------------
 
-STRIDE_HINT = ("move each window by the stride: the slice of filter position (y, x) is "
-               "img[:, y:y_end:stride, x:x_end:stride, :] of the channels-last padded input")
+STRIDE_HINT = ("move each window by the stride: keep every stride-th window, "
+               "windows[:, :, ::stride, ::stride]; filter position (y, x) then reads "
+               "img[:, :, y:y + stride*out_h:stride, x:x + stride*out_w:stride] of the padded input")
+COL2IM_STRIDE_HINT = ("move each window's values back by the stride: block [:, y, x] goes into "
+                      "img[:, :, y:y + stride*out_h:stride, x:x + stride*out_w:stride]")
 CHANNELS_FIRST_HINT = ("the output must be channels-first: reshape to (N, out_h, out_w, FN), "
                        "then transpose(0, 3, 1, 2)")
+BATCH_FIRST_HINT = ("the output must be (N, FN, out_h, out_w): reshape the (FN, N*out_h*out_w) "
+                    "product to (FN, N, out_h, out_w), then transpose(1, 0, 2, 3)")
 
 
 PAD_HINT = "pad the height and width first: np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))"
 DOUT_ORDER_HINT = ("rearrange dout in the order of the rows of col before using it: "
                    "dout.transpose(0, 2, 3, 1), then reshape")
+DOUT_FILTER_ORDER_HINT = ("rearrange dout like out before its reshape, one row per filter: "
+                          "dout.transpose(1, 0, 2, 3).reshape(FN, -1)")
 
 
 def _probe(fn, *args):
@@ -136,6 +143,11 @@ def _dout_in_row_order(dout):
     return np.ascontiguousarray(dout.transpose(0, 2, 3, 1)).reshape(dout.shape)
 
 
+def _dout_in_filter_order(dout):
+    """dout whose plain .reshape(K, -1) gives the rows that dout.transpose(1, 0, 2, 3) gives."""
+    return np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(dout.shape)
+
+
 def _same_rows_other_order(got, want) -> bool:
     """Every row holds the right values, in another column order."""
     return got.shape == want.shape and np.allclose(np.sort(got, axis=1), np.sort(want, axis=1))
@@ -160,7 +172,7 @@ def _im2col(target):
             if pads_first():
                 return PAD_HINT + ", then cut the windows from the padded img"
             if isinstance(err, ValueError) and "broadcast" in str(err):
-                return ("each img[:, y:y_end:stride, x:x_end:stride, :] must have out_h x out_w cells: "
+                return ("each img[:, :, y:y_end:stride, x:x_end:stride] must have out_h x out_w cells: "
                         "y_end = y + stride*out_h, x_end = x + stride*out_w")
             return ""
 
@@ -170,13 +182,18 @@ def _im2col(target):
                 f"{want.shape[1]} columns, with out_h = (H + 2*pad - filter_h)//stride + 1 = {oh}")
         if got is not None and np.shape(got) != want.shape and pads_first():
             hint = PAD_HINT
+        elif np.shape(got) == want.shape[::-1]:
+            hint = (f"col has one row per window, {want.shape}: an array with one row per "
+                    "(c, y, x) becomes the matrix with .T")
         assert_shape(name, case, got, want, "col", hint)
         got = np.asarray(got, dtype=float)
         if close(got, want):
             continue
         if _same_rows_other_order(got, want):
-            hint = ("each row has the right values in the wrong order: columns go (c, y, x), so "
-                    "transpose to (N, out_h, out_w, C, filter_h, filter_w) before the reshape")
+            hint = ("each row has the right values in the wrong order: columns go (c, y, x), the "
+                    "order of W[f].ravel(), so bring the windows' axes into the order "
+                    "(C, filter_h, filter_w, N, out_h, out_w) before the reshape (row by row: "
+                    "(N, out_h, out_w, C, filter_h, filter_w))")
         elif _same_rows_other_row_order(got, want):
             hint = "the rows are in the wrong order: they go (n, i, j), example by example, row by row"
         elif pads_first():
@@ -186,8 +203,9 @@ def _im2col(target):
         elif pad > 0:
             hint = PAD_HINT
         else:
-            hint = ("col[:, :, :, :, y, x] = img[:, y:y + stride*out_h:stride, x:x + stride*out_w:stride, :], "
-                    "img being the padded input turned channels-last")
+            hint = ("row (n, i, j), column (c, y, x) of col is img[n, c, i*stride + y, j*stride + x] "
+                    "of the padded input: bring the windows' axes into the order "
+                    "(C, filter_h, filter_w, N, out_h, out_w), reshape(C*filter_h*filter_w, -1), then .T")
         assert_same_array(name, case, got, want, "col", hint)
 
 
@@ -198,20 +216,30 @@ def _col2im(target):
         got, _ = call(name, target, col, shape, fh, fw, stride, pad, case=case)
         want = expected(f"{name}/{case}")
         hint = "img has the input's shape (N, C, H, W)"
+        batch_second = (f"img has the input's shape {shape}: an image filled as "
+                        "(C, N, H, W) needs transpose(1, 0, 2, 3) at the end")
         if got is not None and np.shape(got) == (shape[0], shape[1], shape[2] + 2 * pad, shape[3] + 2 * pad):
             hint = "cut the padding off at the end: img[:, :, pad:pad + H, pad:pad + W]"
+        elif np.shape(got) == (shape[1], shape[0], shape[2], shape[3]):
+            hint = batch_second
         assert_shape(name, case, got, want, "img", hint)
         got = np.asarray(got, dtype=float)
         if not close(got, want):
-            if case == "windows overlap (stride 1)":
+            if close(got.transpose(1, 0, 2, 3), want):
+                hint = batch_second
+            elif _probe_right(_probe(target, np.ascontiguousarray(col.T).reshape(col.shape), shape,
+                                     fh, fw, stride, pad), want):
+                hint = ("split col.T, not col, into (C, filter_h, filter_w, N, out_h, out_w): "
+                        "the columns of col are the (c, y, x) positions")
+            elif case == "windows overlap (stride 1)":
                 hint = ("windows overlap here: add with +=, so that a value seen by several "
                         "windows collects the gradient of each")
             elif stride > 1 and pad == 0:
-                hint = STRIDE_HINT.replace("each window", "each window's values back")
+                hint = COL2IM_STRIDE_HINT
             else:
-                hint = ("reshape col to (N, out_h, out_w, C, filter_h, filter_w) and "
-                        "add col[:, :, :, :, y, x] back into img[:, y:y_end:stride, x:x_end:stride, :] "
-                        "of a channels-last image")
+                hint = ("view col.T as (C, filter_h, filter_w, N, out_h, out_w) and add each block "
+                        "[:, y, x] into img[:, :, y:y_end:stride, x:x_end:stride] of an image kept "
+                        "as (C, N, H + 2*pad, W + 2*pad)")
             assert_same_array(name, case, got, want, "img", hint)
         # The adjoint property, with im2col(x) as stored: <im2col(x), col> = <x, col2im(col)>.
         lhs = float(np.sum(expected(f"{name}/{case}/im2col(x)") * col))
@@ -221,8 +249,8 @@ def _col2im(target):
                               f"{rhs:.6g}", "col2im must be the adjoint of im2col")
 
 
-def _backward_grads(name, layer, dout, case, params):
-    dx, _ = call(f"{name}.backward", layer.backward, dout, case=case)
+def _backward_grads(name, layer, dout, case, params, on_error=None):
+    dx, _ = call(f"{name}.backward", layer.backward, dout, case=case, on_error=on_error)
     if dx is None:
         raise NotImplementedYet(f"{name}.backward is not implemented yet: dx is None "
                                 "(backward must return dx)")
@@ -242,27 +270,32 @@ def _convolution(target):
     for case, (x, W, b, stride, pad, dout) in convolution_cases().items():
         W0, b0 = W.copy(), b.copy()
         layer = construct(name, target, W.copy(), b.copy(), stride, pad)
-        out, _ = call(f"{name}.forward", layer.forward, x, case=case)
+        out, _ = call(f"{name}.forward", layer.forward, x, case=case, on_error=_bias_error_hint)
         want = expected(f"{name}/{case}/out")
         N, FN, oh, ow = want.shape
         hint = "out has shape (N, FN, out_h, out_w)"
         if out is not None and np.shape(out) == (N, oh, ow, FN) != want.shape:
             hint = CHANNELS_FIRST_HINT
+        elif out is not None and np.shape(out) == (FN, N, oh, ow) != want.shape:
+            hint = BATCH_FIRST_HINT
         assert_shape(f"{name}.forward", case, out, want, "out", hint)
         out = np.asarray(out, dtype=float)
         if not close(out, want):
             if np.allclose(out.ravel(), want.transpose(0, 2, 3, 1).ravel()):
                 hint = CHANNELS_FIRST_HINT
+            elif np.allclose(out.ravel(), want.transpose(1, 0, 2, 3).ravel()):
+                hint = BATCH_FIRST_HINT
             else:
-                hint = "out = col @ W.reshape(FN, -1).T + b, one row per window, one column per filter"
+                hint = ("out = W.reshape(FN, -1) @ col.T + b[:, None], one row per filter and one "
+                        "column per window (or its transpose, col @ W.reshape(FN, -1).T + b)")
             assert_same_array(f"{name}.forward", case, out, want, "out", hint)
-        grads = _backward_grads(name, layer, dout, case, ("W", "b"))
+        grads = _backward_grads(name, layer, dout, case, ("W", "b"), on_error=_dcol_error_hint)
         probed = {}
         for label, shape_of in (("dx", "x"), ("dW", "W"), ("db", "b")):
             want = expected(f"{name}/{case}/{label}")
             hint = f"{label} has the shape of {shape_of}, {want.shape}"
             if label == "dW" and np.size(grads[label]) == want.size:
-                hint = f"dW has the shape of W, {want.shape}: (col.T @ dout).T.reshape(FN, C, FH, FW)"
+                hint = f"dW has the shape of W, {want.shape}: (dout @ col).reshape(FN, C, FH, FW)"
             elif label == "db":
                 hint = (f"db has the shape of b, {want.shape}: it sums dout over the batch and the "
                         "positions, one number per filter")
@@ -272,23 +305,43 @@ def _convolution(target):
                 continue
             if not probed:
                 # backward again, on a dout that a plain dout.reshape(-1, FN) puts in the right order.
-                dx_probe = _probe(layer.backward, _dout_in_row_order(dout))
-                probed.update({"dx": dx_probe, "dW": getattr(layer, "dW", None),
-                               "db": getattr(layer, "db", None)})
-            if _probe_right(probed[label], want):
+                # and on one that a plain dout.reshape(FN, -1) puts in the right order.
+                for order, rearranged in (("rows", _dout_in_row_order), ("filters", _dout_in_filter_order)):
+                    dx_probe = _probe(layer.backward, rearranged(dout))
+                    probed[order] = {"dx": dx_probe, "dW": getattr(layer, "dW", None),
+                                     "db": getattr(layer, "db", None)}
+            if _probe_right(probed["rows"][label], want):
                 hint = DOUT_ORDER_HINT + "(-1, FN), as in forward"
+            elif _probe_right(probed["filters"][label], want):
+                hint = DOUT_FILTER_ORDER_HINT
             elif label == "db":
                 hint = "db sums dout over the batch and the positions: one number per filter"
             elif label == "dW" and _same_rows_other_order(got.reshape(1, -1), want.reshape(1, -1)):
-                hint = "dW = (col.T @ dout).T reshaped to (FN, C, FH, FW): check the transpose"
+                hint = ("dW = dout @ col, dout being (FN, N*out_h*out_w), reshaped to "
+                        "(FN, C, FH, FW): check the transpose")
             elif label == "dW":
-                hint = "rearrange dout like the forward output: dout.transpose(0, 2, 3, 1).reshape(-1, FN)"
+                hint = DOUT_FILTER_ORDER_HINT
             else:
-                hint = "dcol = dout @ col_W.T, then dx = col2im(dcol, x.shape, FH, FW, stride, pad)"
+                hint = ("dcol = (W.reshape(FN, -1).T @ dout).T, with col's shape "
+                        "(N*out_h*out_w, C*FH*FW); then dx = col2im(dcol, x.shape, FH, FW, stride, pad)")
             assert_same_array(f"{name}.backward", case, got, want, label, hint)
         if not (np.array_equal(layer.W, W0) and np.array_equal(layer.b, b0)):
             raise case_failed(name, case, "forward or backward changed the layer's W or b",
                               "the gradients go to self.dW and self.db; W and b stay as they are")
+
+
+def _bias_error_hint(err) -> str:
+    if isinstance(err, ValueError) and "broadcast" in str(err):
+        return ("b holds one value per filter: add b[:, None] to the (FN, N*out_h*out_w) product, "
+                "one value per row (or b to the (N*out_h*out_w, FN) one)")
+    return ""
+
+
+def _dcol_error_hint(err) -> str:
+    if isinstance(err, ValueError) and "reshape" in str(err):
+        return ("dcol has col's shape, (N*out_h*out_w, C*FH*FW), before it goes to col2im: "
+                "dcol = (W.reshape(FN, -1).T @ dout).T")
+    return ""
 
 
 def _scale(got, want) -> float | None:
