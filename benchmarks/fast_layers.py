@@ -8,7 +8,8 @@ and of the im2col solution (solutions/assignment2), their ratio (target: at leas
 float64 (target: the solution within 2x), and the solution's GFLOP/s beside the
 machine's float64 matrix-product peak measured in the same run. Times are the best
 of several runs, the implementations interleaved, since the machine may be shared.
-PyTorch is optional: `pip install torch` to include it.
+PyTorch is optional: `pip install torch --index-url https://download.pytorch.org/whl/cpu`
+(the CPU build) to include it.
 """
 
 from __future__ import annotations
