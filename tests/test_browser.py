@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -216,6 +217,18 @@ def test_solution_notebook_passes_in_jupyterlab(browser, lab):
         assert f"{name} passes all public tests" in text
     assert "your conv_backward gives the expected dA_prev" in text
     assert errors == 0 and images == 3
+
+
+def test_assignment2_solution_in_jupyterlab(browser, lab):
+    url, _ = lab
+    text, _, errors = run_all(browser, url, "solutions/assignment2/fast_layers.ipynb",
+                              "solution_assignment2.png", "times faster on this batch")
+    for name in ["im2col", "col2im", "Convolution", "MaxPool", "AvgPool"]:
+        assert f"{name} passes all public tests" in text
+    # The gradient checks: dx, dW, db of Convolution and dx of each pooling layer.
+    assert len(re.findall(r"relative error \S+  ok", text)) == 5 and "FAILS" not in text
+    assert "loops:" in text and "im2col:" in text
+    assert errors == 0 and "Traceback" not in text
 
 
 # The explorers -------------------------------------------------------------------------
