@@ -181,6 +181,14 @@ def im2col_reshape_without_transpose(input_data, filter_h, filter_w, stride=1, p
     return windows.reshape(-1, C * filter_h * filter_w)
 
 
+def im2col_by_columns_ignores_stride(input_data, filter_h, filter_w, stride=1, pad=0):
+    # Every window at stride 1: no [:, :, ::stride, ::stride].
+    C = input_data.shape[1]
+    img = np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    windows = sliding_window_view(img, (filter_h, filter_w), axis=(2, 3))
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * filter_h * filter_w, -1).T
+
+
 # col2im -------------------------------------------------------------------------------
 
 def col2im_assigns(col, input_shape, filter_h, filter_w, stride=1, pad=0):
@@ -281,6 +289,62 @@ def col2im_by_columns_batch_second(col, input_shape, filter_h, filter_w, stride=
 def col2im_by_columns_without_T(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     # Splits col itself, not col.T, into (C, filter_h, filter_w, N, out_h, out_w).
     return _col2im_by_columns(np.ascontiguousarray(col.T), input_shape, filter_h, filter_w, stride, pad)
+
+
+def col2im_by_columns_slices_without_stride(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    # y_end = y + out_h: the slice has too few cells once stride > 1.
+    N, C, H, W = input_shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    blocks = col.T.reshape(C, filter_h, filter_w, N, out_h, out_w)
+    img = np.zeros((C, N, H + 2 * pad, W + 2 * pad))
+    for y in range(filter_h):
+        for x in range(filter_w):
+            img[:, :, y:y + out_h:stride, x:x + out_w:stride] += blocks[:, y, x]
+    return img[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
+
+
+def col2im_by_columns_batch_first_image(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    # The image kept as (N, C, ...), the blocks being (C, N, ...).
+    N, C, H, W = input_shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    blocks = col.T.reshape(C, filter_h, filter_w, N, out_h, out_w)
+    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for y in range(filter_h):
+        y_end = y + stride * out_h
+        for x in range(filter_w):
+            x_end = x + stride * out_w
+            img[:, :, y:y_end:stride, x:x_end:stride] += blocks[:, y, x]
+    return img[:, :, pad:pad + H, pad:pad + W]
+
+
+def col2im_by_columns_crops_with_minus_pad(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    N, C, H, W = input_shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    blocks = col.T.reshape(C, filter_h, filter_w, N, out_h, out_w)
+    img = np.zeros((C, N, H + 2 * pad, W + 2 * pad))
+    for y in range(filter_h):
+        y_end = y + stride * out_h
+        for x in range(filter_w):
+            x_end = x + stride * out_w
+            img[:, :, y:y_end:stride, x:x_end:stride] += blocks[:, y, x]
+    return img[:, :, pad:-pad, pad:-pad].transpose(1, 0, 2, 3)
+
+
+def col2im_by_columns_out_h_without_pad(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    N, C, H, W = input_shape
+    out_h = (H - filter_h) // stride + 1
+    out_w = (W - filter_w) // stride + 1
+    blocks = col.T.reshape(C, filter_h, filter_w, N, out_h, out_w)
+    img = np.zeros((C, N, H + 2 * pad, W + 2 * pad))
+    for y in range(filter_h):
+        y_end = y + stride * out_h
+        for x in range(filter_w):
+            x_end = x + stride * out_w
+            img[:, :, y:y_end:stride, x:x_end:stride] += blocks[:, y, x]
+    return img[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
 
 
 # Convolution --------------------------------------------------------------------------
@@ -641,6 +705,42 @@ class ConvolutionFilterRowsDcolNotTransposed(ConvolutionFilterRows):
         return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
 
 
+class ConvolutionFilterRowsIm2colWithoutStride(ConvolutionFilterRows):
+    def forward(self, x):
+        FN, C, FH, FW = self.W.shape
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - FH) // self.stride + 1
+        out_w = (W + 2 * self.pad - FW) // self.stride + 1
+        col = im2col(x, FH, FW)
+        out = self.W.reshape(FN, -1) @ col.T + self.b[:, None]
+        out = out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)
+        self.x, self.col = x, col
+        return out
+
+
+class ConvolutionFilterRowsColNotTransposed(ConvolutionFilterRows):
+    def forward(self, x):
+        FN, C, FH, FW = self.W.shape
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - FH) // self.stride + 1
+        out_w = (W + 2 * self.pad - FW) // self.stride + 1
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        out = self.W.reshape(FN, -1) @ col + self.b[:, None]
+        out = out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)
+        self.x, self.col = x, col
+        return out
+
+
+class ConvolutionFilterRowsCol2imWithoutStride(ConvolutionFilterRows):
+    def backward(self, dout):
+        FN, C, FH, FW = self.W.shape
+        dout = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
+        self.db = np.sum(dout, axis=1)
+        self.dW = (dout @ self.col).reshape(FN, C, FH, FW)
+        dcol = (self.W.reshape(FN, -1).T @ dout).T
+        return col2im(dcol, self.x.shape, FH, FW)
+
+
 # MaxPool ------------------------------------------------------------------------------
 
 class MaxPool:
@@ -812,6 +912,19 @@ class MaxPoolKeepsPadding(MaxPool):
         dmax[np.arange(self.arg_max.size), self.arg_max] = dout.ravel()
         dcol = dmax.reshape(-1, C * size)
         return col2im(dcol, (N, C, H + 2 * p, W + 2 * p), self.pool_h, self.pool_w, self.stride, 0)
+
+
+class MaxPoolCropsWithMinusPad(MaxPool):
+    def backward(self, dout):
+        N, C, H, W = self.x.shape
+        p = self.pad
+        size = self.pool_h * self.pool_w
+        dout = dout.transpose(0, 2, 3, 1)
+        dmax = np.zeros((dout.size, size))
+        dmax[np.arange(self.arg_max.size), self.arg_max] = dout.ravel()
+        dcol = dmax.reshape(-1, C * size)
+        dx_pad = col2im(dcol, (N, C, H + 2 * p, W + 2 * p), self.pool_h, self.pool_w, self.stride, 0)
+        return dx_pad[:, :, p:-p, p:-p]
 
 
 class MaxPoolForwardStub(MaxPool):
@@ -997,6 +1110,8 @@ BUGS = [
     pytest.param("im2col", im2col_by_columns_no_T, "becomes the matrix with .T", id="im2col-by-columns-no-.T"),
     pytest.param("im2col", im2col_by_columns_yxc, "columns go (c, y, x)", id="im2col-by-columns-(y,x,c)"),
     pytest.param("im2col", im2col_by_columns_rows_nji, "they go (n, i, j)", id="im2col-by-columns-rows-(n,j,i)"),
+    pytest.param("im2col", im2col_by_columns_ignores_stride, "move each window by the stride",
+                 id="im2col-by-columns-ignores-stride"),
     pytest.param("im2col", im2col_reshape_without_transpose, "(C, filter_h, filter_w, N, out_h, out_w)",
                  id="im2col-windows-reshaped-without-transpose"),
     # col2im
@@ -1010,6 +1125,14 @@ BUGS = [
     pytest.param("col2im", col2im_by_columns_batch_second, "transpose(1, 0, 2, 3) at the end",
                  id="col2im-by-columns-batch-second"),
     pytest.param("col2im", col2im_by_columns_without_T, "split col.T, not col", id="col2im-by-columns-without-.T"),
+    pytest.param("col2im", col2im_by_columns_slices_without_stride, "y_end = y + stride*out_h",
+                 id="col2im-by-columns-slice-end-without-stride"),
+    pytest.param("col2im", col2im_by_columns_batch_first_image, "an image kept as (C, N, H + 2*pad, W + 2*pad)",
+                 id="col2im-by-columns-image-batch-first"),
+    pytest.param("col2im", col2im_by_columns_crops_with_minus_pad, "[pad:-pad] is [0:0]",
+                 id="col2im-by-columns-crop-[pad:-pad]"),
+    pytest.param("col2im", col2im_by_columns_out_h_without_pad, "out_h = (H + 2*pad - filter_h)//stride + 1 = 3",
+                 id="col2im-by-columns-out_h-without-pad"),
     # Convolution
     pytest.param("Convolution", ConvolutionChannelsLast, CHANNELS_FIRST, id="Convolution-channels-last"),
     pytest.param("Convolution", ConvolutionReshapeNoTranspose, CHANNELS_FIRST,
@@ -1052,8 +1175,14 @@ BUGS = [
                  id="Convolution-filter-rows-db-axis-0"),
     pytest.param("Convolution", ConvolutionFilterRowsDwTransposed, "check the transpose",
                  id="Convolution-filter-rows-dW-transposed"),
-    pytest.param("Convolution", ConvolutionFilterRowsDcolNotTransposed, "dcol has col's shape",
+    pytest.param("Convolution", ConvolutionFilterRowsDcolNotTransposed, "dcol",
                  id="Convolution-filter-rows-dcol-not-transposed"),
+    pytest.param("Convolution", ConvolutionFilterRowsIm2colWithoutStride, "pass the layer's stride and pad to im2col",
+                 id="Convolution-filter-rows-im2col-without-stride-and-pad"),
+    pytest.param("Convolution", ConvolutionFilterRowsColNotTransposed, "out = W.reshape(FN, -1) @ col.T",
+                 id="Convolution-filter-rows-col-not-transposed"),
+    pytest.param("Convolution", ConvolutionFilterRowsCol2imWithoutStride, "pass the layer's stride and pad to col2im",
+                 id="Convolution-filter-rows-col2im-without-stride-and-pad"),
     # MaxPool
     pytest.param("MaxPool", MaxPoolNoReshape, "col.reshape(-1, pool_h * pool_w) before the max",
                  id="MaxPool-max-of-whole-row"),
@@ -1069,6 +1198,7 @@ BUGS = [
                  id="MaxPool-dout-to-whole-window"),
     pytest.param("MaxPool", MaxPoolArgmaxAsColumn, "goes to its window's maximum only",
                  id="MaxPool-dmax[:, arg_max]"),
+    pytest.param("MaxPool", MaxPoolCropsWithMinusPad, "[pad:-pad] is [0:0]", id="MaxPool-dx-crop-[p:-p]"),
     pytest.param("MaxPool", MaxPoolKeepsPadding, "cut the padding off", id="MaxPool-dx-keeps-padding"),
     pytest.param("MaxPool", MaxPoolForwardStub, "MaxPool.forward " + NOT_IMPLEMENTED, id="MaxPool-forward-stub"),
     pytest.param("MaxPool", MaxPoolBackwardStub, "MaxPool.backward " + NOT_IMPLEMENTED,

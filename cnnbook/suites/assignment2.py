@@ -112,6 +112,8 @@ BATCH_FIRST_HINT = ("the output must be (N, FN, out_h, out_w): reshape the (FN, 
 PAD_HINT = "pad the height and width first: np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))"
 DOUT_ORDER_HINT = ("rearrange dout in the order of the rows of col before using it: "
                    "dout.transpose(0, 2, 3, 1), then reshape")
+EMPTY_CROP_HINT = ("with pad = 0, [pad:-pad] is [0:0], an empty slice: cut the padding off with "
+                   "[pad:pad + H, pad:pad + W]")
 DOUT_FILTER_ORDER_HINT = ("rearrange dout like out before its reshape, one row per filter: "
                           "dout.transpose(1, 0, 2, 3).reshape(FN, -1)")
 
@@ -146,6 +148,30 @@ def _dout_in_row_order(dout):
 def _dout_in_filter_order(dout):
     """dout whose plain .reshape(K, -1) gives the rows that dout.transpose(1, 0, 2, 3) gives."""
     return np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(dout.shape)
+
+
+def _frame_locals(err: BaseException, function: str) -> dict | None:
+    """The variables of the innermost call of ``function`` in the traceback of err, if any."""
+    tb, found = err.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == function:
+            found = tb.tb_frame.f_locals
+        tb = tb.tb_next
+    return found
+
+
+def _empty_crop(got, pad) -> bool:
+    """A result cut with [pad:-pad] at pad = 0: no rows or no columns left."""
+    shape = np.shape(got)
+    return pad == 0 and len(shape) == 4 and 0 in shape[2:]
+
+
+def _rows_ignoring_stride(x, fh, fw, stride, pad) -> set[int]:
+    """im2col's row counts when the stride is ignored along the height, the width or both."""
+    N, _, H, W = x.shape
+    oh, ow = out_shape(H, W, fh, fw, stride, pad)
+    oh1, ow1 = out_shape(H, W, fh, fw, 1, pad)
+    return {N * oh1 * ow1, N * oh1 * ow, N * oh * ow1}
 
 
 def _same_rows_other_order(got, want) -> bool:
@@ -185,6 +211,8 @@ def _im2col(target):
         elif np.shape(got) == want.shape[::-1]:
             hint = (f"col has one row per window, {want.shape}: an array with one row per "
                     "(c, y, x) becomes the matrix with .T")
+        elif stride > 1 and np.ndim(got) == 2 and np.shape(got)[0] in _rows_ignoring_stride(x, fh, fw, stride, pad):
+            hint = STRIDE_HINT
         assert_shape(name, case, got, want, "col", hint)
         got = np.asarray(got, dtype=float)
         if close(got, want):
@@ -213,13 +241,16 @@ def _im2col(target):
 def _col2im(target):
     name = "col2im"
     for case, (col, shape, fh, fw, stride, pad, x) in col2im_cases().items():
-        got, _ = call(name, target, col, shape, fh, fw, stride, pad, case=case)
+        got, _ = call(name, target, col, shape, fh, fw, stride, pad, case=case,
+                      on_error=_col2im_error_hint(shape, fh, fw, stride, pad))
         want = expected(f"{name}/{case}")
         hint = "img has the input's shape (N, C, H, W)"
         batch_second = (f"img has the input's shape {shape}: an image filled as "
                         "(C, N, H, W) needs transpose(1, 0, 2, 3) at the end")
         if got is not None and np.shape(got) == (shape[0], shape[1], shape[2] + 2 * pad, shape[3] + 2 * pad):
             hint = "cut the padding off at the end: img[:, :, pad:pad + H, pad:pad + W]"
+        elif _empty_crop(got, pad):
+            hint = EMPTY_CROP_HINT
         elif np.shape(got) == (shape[1], shape[0], shape[2], shape[3]):
             hint = batch_second
         assert_shape(name, case, got, want, "img", hint)
@@ -249,6 +280,23 @@ def _col2im(target):
                               f"{rhs:.6g}", "col2im must be the adjoint of im2col")
 
 
+def _col2im_error_hint(shape, fh, fw, stride, pad):
+    N, C, H, W = shape
+    oh, ow = out_shape(H, W, fh, fw, stride, pad)
+
+    def hint(err):
+        if isinstance(err, ValueError) and "broadcast" in str(err):
+            return (f"each block [:, y, x] of col.T is (C, N, out_h, out_w) = {(C, N, oh, ow)}: add it "
+                    "into img[:, :, y:y_end:stride, x:x_end:stride], y_end = y + stride*out_h and "
+                    "x_end = x + stride*out_w, of an image kept as (C, N, H + 2*pad, W + 2*pad) = "
+                    f"{(C, N, H + 2 * pad, W + 2 * pad)}")
+        if isinstance(err, ValueError) and "reshape" in str(err):
+            return (f"out_h = (H + 2*pad - filter_h)//stride + 1 = {oh} and out_w = {ow}: col.T "
+                    f"splits into (C, filter_h, filter_w, N, out_h, out_w) = {(C, fh, fw, N, oh, ow)}")
+        return ""
+    return hint
+
+
 def _backward_grads(name, layer, dout, case, params, on_error=None):
     dx, _ = call(f"{name}.backward", layer.backward, dout, case=case, on_error=on_error)
     if dx is None:
@@ -270,7 +318,8 @@ def _convolution(target):
     for case, (x, W, b, stride, pad, dout) in convolution_cases().items():
         W0, b0 = W.copy(), b.copy()
         layer = construct(name, target, W.copy(), b.copy(), stride, pad)
-        out, _ = call(f"{name}.forward", layer.forward, x, case=case, on_error=_bias_error_hint)
+        out, _ = call(f"{name}.forward", layer.forward, x, case=case,
+                      on_error=_conv_forward_error_hint(x, W, stride, pad))
         want = expected(f"{name}/{case}/out")
         N, FN, oh, ow = want.shape
         hint = "out has shape (N, FN, out_h, out_w)"
@@ -289,7 +338,8 @@ def _convolution(target):
                 hint = ("out = W.reshape(FN, -1) @ col.T + b[:, None], one row per filter and one "
                         "column per window (or its transpose, col @ W.reshape(FN, -1).T + b)")
             assert_same_array(f"{name}.forward", case, out, want, "out", hint)
-        grads = _backward_grads(name, layer, dout, case, ("W", "b"), on_error=_dcol_error_hint)
+        grads = _backward_grads(name, layer, dout, case, ("W", "b"),
+                                on_error=_conv_backward_error_hint(stride, pad))
         probed = {}
         for label, shape_of in (("dx", "x"), ("dW", "W"), ("db", "b")):
             want = expected(f"{name}/{case}/{label}")
@@ -330,18 +380,44 @@ def _convolution(target):
                               "the gradients go to self.dW and self.db; W and b stay as they are")
 
 
-def _bias_error_hint(err) -> str:
-    if isinstance(err, ValueError) and "broadcast" in str(err):
-        return ("b holds one value per filter: add b[:, None] to the (FN, N*out_h*out_w) product, "
-                "one value per row (or b to the (N*out_h*out_w, FN) one)")
-    return ""
+SHAPES_HINT = ("col is (N*out_h*out_w, C*FH*FW), one row per window, and W.reshape(FN, -1) is "
+               "(FN, C*FH*FW): out = W.reshape(FN, -1) @ col.T")
 
 
-def _dcol_error_hint(err) -> str:
-    if isinstance(err, ValueError) and "reshape" in str(err):
-        return ("dcol has col's shape, (N*out_h*out_w, C*FH*FW), before it goes to col2im: "
-                "dcol = (W.reshape(FN, -1).T @ dout).T")
-    return ""
+def _conv_forward_error_hint(x, W, stride, pad):
+    N, _, H, Wd = x.shape
+    FN, _, FH, FW = W.shape
+    oh, ow = out_shape(H, Wd, FH, FW, stride, pad)
+
+    def hint(err):
+        text = str(err)
+        if isinstance(err, ValueError) and "broadcast" in text:
+            return ("b holds one value per filter: add b[:, None] to the (FN, N*out_h*out_w) product, "
+                    "one value per row (or b to the (N*out_h*out_w, FN) one)")
+        if isinstance(err, ValueError) and "reshape" in text:
+            return (f"out has N*FN*out_h*out_w = {N * FN * oh * ow} values, with out_h = "
+                    f"(H + 2*pad - FH)//stride + 1 = {oh} and out_w = {ow}: check them, and pass "
+                    "the layer's stride and pad to im2col")
+        if isinstance(err, ValueError) and "matmul" in text:
+            return SHAPES_HINT
+        return ""
+    return hint
+
+
+def _conv_backward_error_hint(stride, pad):
+    def hint(err):
+        inside = _frame_locals(err, "col2im")
+        if inside is not None and (inside.get("stride"), inside.get("pad")) != (stride, pad):
+            return ("pass the layer's stride and pad to col2im, as forward does to im2col: "
+                    "col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)")
+        if inside is not None:
+            return ("dcol has col's shape, (N*out_h*out_w, C*FH*FW), before it goes to col2im: "
+                    "dcol = (W.reshape(FN, -1).T @ dout).T")
+        if isinstance(err, ValueError) and "matmul" in str(err):
+            return ("in backward dout is (FN, N*out_h*out_w) and col (N*out_h*out_w, C*FH*FW): "
+                    "dW = dout @ col and dcol = (W.reshape(FN, -1).T @ dout).T")
+        return ""
+    return hint
 
 
 def _scale(got, want) -> float | None:
@@ -409,6 +485,8 @@ def _pool_suite(name: str, mode: str):
             hint = "dx has the shape of x"
             if np.shape(dx) == (x.shape[0], x.shape[1], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad) != x.shape:
                 hint = "cut the padding off at the end: dx = dx_pad[:, :, pad:pad + H, pad:pad + W]"
+            elif _empty_crop(dx, pad):
+                hint = EMPTY_CROP_HINT
             assert_shape(f"{name}.backward", case, dx, want, "dx", hint)
             dx = np.asarray(dx, dtype=float)
             if close(dx, want):
