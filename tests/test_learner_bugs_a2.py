@@ -1181,7 +1181,7 @@ BUGS = [
                  id="Convolution-filter-rows-im2col-without-stride-and-pad"),
     pytest.param("Convolution", ConvolutionFilterRowsColNotTransposed, "out = W.reshape(FN, -1) @ col.T",
                  id="Convolution-filter-rows-col-not-transposed"),
-    pytest.param("Convolution", ConvolutionFilterRowsCol2imWithoutStride, "pass the layer's stride and pad to col2im",
+    pytest.param("Convolution", ConvolutionFilterRowsCol2imWithoutStride, "the layer's stride and pad",
                  id="Convolution-filter-rows-col2im-without-stride-and-pad"),
     # MaxPool
     pytest.param("MaxPool", MaxPoolNoReshape, "col.reshape(-1, pool_h * pool_w) before the max",

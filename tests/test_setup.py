@@ -1,6 +1,7 @@
 """The setup around the notebooks: README commands, CI, conda file, bundle, work folder."""
 
 import re
+import subprocess
 import tomllib
 import zipfile
 
@@ -87,8 +88,20 @@ def _pip_deps_raw():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
 
 
+def ignored_by_git(path: str) -> bool:
+    result = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
+    assert result.returncode in (0, 1), "git check-ignore failed: is this a git checkout?"
+    return result.returncode == 0
+
+
 def test_work_folder_is_ignored_by_git():
-    assert "work/" in (ROOT / ".gitignore").read_text().splitlines()
+    assert ignored_by_git("work/assignment1/part1_forward.ipynb")
+
+
+def test_course_folders_are_ignored_at_the_root_only():
+    for folder in ("submitted", "autograded", "feedback", "release", "bundle", "grading"):
+        assert ignored_by_git(f"{folder}/x.ipynb"), folder
+        assert not ignored_by_git(f"instructor/{folder}/x.py"), folder
 
 
 def test_copy_notebooks_never_overwrites(tmp_path, monkeypatch):

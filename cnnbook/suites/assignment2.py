@@ -416,6 +416,11 @@ def _conv_backward_error_hint(stride, pad):
         if isinstance(err, ValueError) and "matmul" in str(err):
             return ("in backward dout is (FN, N*out_h*out_w) and col (N*out_h*out_w, C*FH*FW): "
                     "dW = dout @ col and dcol = (W.reshape(FN, -1).T @ dout).T")
+        if isinstance(err, (ValueError, IndexError)):
+            # No col2im frame to look into (the grader sees the learner's lines only): both causes.
+            return ("col2im takes dcol in col's shape, (N*out_h*out_w, C*FH*FW), and the layer's "
+                    "stride and pad: dx = col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad) "
+                    "with dcol = (W.reshape(FN, -1).T @ dout).T")
         return ""
     return hint
 
