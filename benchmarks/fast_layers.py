@@ -105,6 +105,11 @@ def main() -> int:
         print(f"\nx {x_shape}, W {w_shape}, pad 1, stride 1 (forward + backward, best of runs)")
         print(f"  loops   {t_loop * 1e3:10.1f} ms")
         print(f"  im2col  {t_fast * 1e3:10.1f} ms   {gflops:5.1f} GFLOP/s ({gflops / peak:.0%} of the peak)")
+        t_im2col = best(lambda: fn["im2col"](x, w_shape[2], w_shape[3], 1, 1), 10)
+        dcol = layer.col.copy(order="F")
+        t_col2im = best(lambda: fn["col2im"](dcol, x_shape, w_shape[2], w_shape[3], 1, 1), 10)
+        print(f"          of which im2col() {t_im2col * 1e3:.1f} ms, col2im() {t_col2im * 1e3:.1f} ms; the rest: "
+              "three matrix products, the bias, dout rearranged, memory")
         print(f"  loops / im2col = {ratio:.0f}   (target >= 100: {'ok' if ratio >= 100 else 'MISSED'})")
         status |= ratio < 100
         if t_torch is None:
