@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import copy
 import traceback
-import types
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Callable
 
 import numpy as np
+
+from cnnbook import rebinding
 
 __all__ = ["CheckFailed", "Exercise", "check", "exercise", "register_suite",
            "register_reference", "call", "construct", "close", "assert_shape", "assert_same_array",
@@ -134,22 +135,12 @@ def _with_helpers(ex: Exercise, target):
     Where no reference is installed (the student bundle), the learner's own
     helpers are checked first, so that a failure is blamed on the right function.
     """
-    if isinstance(target, types.FunctionType):
-        functions = {"": target}
-    elif isinstance(target, type):
-        functions = {k: v for k, v in vars(target).items() if isinstance(v, types.FunctionType)}
-    else:
-        return target
-    used = [h for h in ex.helpers if any(h in _names_used(f.__code__) for f in functions.values())]
+    used = [h for h in ex.helpers if h in rebinding.names_used(target)]
     if not used:
         return target
     if all(h in _REFERENCE for h in used):
-        swapped = {k: _rebind(f, {h: _REFERENCE[h] for h in used}) for k, f in functions.items()}
-        if isinstance(target, types.FunctionType):
-            return swapped[""]
-        # A subclass with the rebuilt methods: still an instance of the learner's class.
-        return type(target.__name__, (target,), {"__module__": target.__module__, **swapped})
-    env = next(iter(functions.values())).__globals__
+        return rebinding.with_globals(target, {h: _REFERENCE[h] for h in used})
+    env = next(iter(rebinding.functions(target).values())).__globals__
     for h in used:
         helper = env.get(h)
         if helper is None:
@@ -160,23 +151,6 @@ def _with_helpers(ex: Exercise, target):
             raise CheckFailed(f"{ex.name} calls your {h}, which does not pass "
                               f"{h}_test yet ({err}). Fix {h} first.") from None
     return target
-
-
-def _rebind(fn: types.FunctionType, replace: dict) -> types.FunctionType:
-    env = dict(fn.__globals__)
-    env.update(replace)
-    new = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, fn.__closure__)
-    new.__kwdefaults__ = fn.__kwdefaults__
-    new.__qualname__ = fn.__qualname__
-    return new
-
-
-def _names_used(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _names_used(const)
-    return names
 
 
 # Helpers for writing suites -------------------------------------------------

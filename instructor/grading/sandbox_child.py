@@ -5,7 +5,8 @@ no PYTHONPATH, no .pth files, so sys.path is exactly what the grader sets: the w
 folder (the notebook's folder in a kernel), a copy of the workbook's public files (what the
 student bundle holds: ``public_tests.py``, ``cnnbook``, the data) and site-packages. The
 instructor's package is not importable, and not readable either. Only the standard
-library and numpy are used here, and the wire format is loaded from the file beside this one.
+library and numpy are used here, the wire format is loaded from the file beside this one, and
+the helper swap the checker uses (``cnnbook.rebinding``) from the public copy.
 
 Before any learner code runs, the process closes itself in, in this order (each step
 reports whether it took effect; the grader prints that before grading):
@@ -44,6 +45,7 @@ import types
 from pathlib import Path
 
 wire = None  # the wire module, loaded from beside this file in main()
+rebinding = None  # cnnbook.rebinding, imported from the public copy in main()
 OUTPUT_LIMIT = 64 * 1024  # characters of printed output kept per cell
 
 PR_SET_PDEATHSIG = 1
@@ -281,16 +283,6 @@ class _Capture:
         return text + (f"\n[{self.dropped} more characters not kept]\n" if self.dropped else "")
 
 
-def _names_used(code, seen=None) -> set[str]:
-    seen = set() if seen is None else seen
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType) and id(const) not in seen:
-            seen.add(id(const))
-            names |= _names_used(const, seen)
-    return names
-
-
 def _safe_str(err) -> str:
     try:
         return str(err)[:2000]
@@ -493,15 +485,9 @@ class Learner:
         for name, value in list(self.ns.items())[:5000]:
             if name.startswith("__") or isinstance(value, types.ModuleType):
                 continue
-            if isinstance(value, type):  # a class: the names its methods use
-                uses = set()
-                for attr in vars(value).values():
-                    if isinstance(attr, types.FunctionType):
-                        uses |= _names_used(attr.__code__)
-                names[name] = {"kind": "callable", "uses": sorted(n for n in uses if n.isidentifier())[:500]}
-            elif isinstance(value, types.FunctionType):
-                uses = sorted(n for n in _names_used(value.__code__) if n.isidentifier())[:500]
-                names[name] = {"kind": "function", "uses": uses}
+            if isinstance(value, (type, types.FunctionType)):  # for a class, its methods' names
+                uses = sorted(n for n in rebinding.names_used(value) if n.isidentifier())[:500]
+                names[name] = {"kind": "callable" if isinstance(value, type) else "function", "uses": uses}
             else:
                 names[name] = {"kind": "callable" if callable(value) else "value", "uses": []}
         return names
@@ -526,21 +512,7 @@ class Learner:
 
     def _swapped(self, target, overrides):
         """The learner's function or class with the grader's versions of these helpers."""
-        stubs = {h: self.callback(h) for h in overrides}
-
-        def rebind(fn):
-            env = dict(fn.__globals__)
-            env.update(stubs)
-            new = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, fn.__closure__)
-            new.__kwdefaults__ = fn.__kwdefaults__
-            new.__qualname__ = fn.__qualname__
-            return new
-        if isinstance(target, types.FunctionType):
-            return rebind(target)
-        if isinstance(target, type):
-            methods = {k: rebind(v) for k, v in vars(target).items() if isinstance(v, types.FunctionType)}
-            return type(target.__name__, (target,), {"__module__": target.__module__, **methods})
-        return target
+        return rebinding.with_globals(target, {h: self.callback(h) for h in overrides})
 
     def request(self, kind, *args):
         saved = sys.stdout, sys.stderr
@@ -630,7 +602,7 @@ def probe(targets: dict) -> dict:
 
 
 def main(argv) -> None:
-    global wire
+    global wire, rebinding
     rfd, wfd, grader = int(argv[1]), int(argv[2]), int(argv[3])
     # Die with the grader, whatever happens to it.
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -647,6 +619,7 @@ def main(argv) -> None:
         sys.path[:0] = [setup["workdir"], setup["public"]]
         sys.path.append(setup["site"])
         import numpy  # noqa: F401  (imported while its files are readable)
+        rebinding = importlib.import_module("cnnbook.rebinding")  # the checker's helper swap
         applied["files"] = (apply_landlock(setup["read"], [setup["site"]], setup["write"], setup["devices"])
                             if setup.get("landlock", True) else {"ok": False, "why": "turned off"})
         applied["syscalls"] = (apply_seccomp() if setup.get("seccomp", True)
