@@ -220,6 +220,16 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def raising_frames(err: BaseException) -> list:
+    """The frames of err's traceback, outermost first, with the variables of each call:
+    for hints that depend on which call of the learner's raised."""
+    frames, tb = [], err.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    return frames
+
+
 def learner_line(err: BaseException) -> str:
     """' (at line N: code)' for the innermost frame that is the learner's code."""
     frames = traceback.extract_tb(err.__traceback__)

@@ -16,7 +16,7 @@ import numpy as np
 
 from cnnbook import expected as stored
 from cnnbook.checker import (NotImplementedYet, assert_same_array, assert_shape, call,
-                             case_failed, close, construct, exercise, register_suite)
+                             case_failed, close, construct, exercise, raising_frames, register_suite)
 
 ASSIGNMENT = "assignment2"
 
@@ -140,24 +140,21 @@ def _pad_hw(x, pad, value=0.0):
     return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=value)
 
 
-def _dout_in_row_order(dout):
-    """dout whose plain .reshape(-1, K) gives the rows that dout.transpose(0, 2, 3, 1) gives."""
-    return np.ascontiguousarray(dout.transpose(0, 2, 3, 1)).reshape(dout.shape)
+# The orders a learner puts dout in before a plain reshape: one row per window, as the rows
+# of col (reshape(-1, K)), or one row per filter or channel (reshape(K, -1)).
+ROW_ORDER, FILTER_ORDER = (0, 2, 3, 1), (1, 0, 2, 3)
 
 
-def _dout_in_filter_order(dout):
-    """dout whose plain .reshape(K, -1) gives the rows that dout.transpose(1, 0, 2, 3) gives."""
-    return np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(dout.shape)
+def _dout_laid_out(dout, axes):
+    """dout whose plain reshape gives what dout.transpose(axes) followed by it gives: the dout
+    a learner who forgot that transpose needed."""
+    return np.ascontiguousarray(dout.transpose(axes)).reshape(dout.shape)
 
 
 def _frame_locals(err: BaseException, function: str) -> dict | None:
     """The variables of the innermost call of ``function`` in the traceback of err, if any."""
-    tb, found = err.__traceback__, None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_name == function:
-            found = tb.tb_frame.f_locals
-        tb = tb.tb_next
-    return found
+    calls = [f.f_locals for f in raising_frames(err) if f.f_code.co_name == function]
+    return calls[-1] if calls else None
 
 
 def _empty_crop(got, pad) -> bool:
@@ -354,15 +351,15 @@ def _convolution(target):
             if close(got, want):
                 continue
             if not probed:
-                # backward again, on a dout that a plain dout.reshape(-1, FN) puts in the right order.
-                # and on one that a plain dout.reshape(FN, -1) puts in the right order.
-                for order, rearranged in (("rows", _dout_in_row_order), ("filters", _dout_in_filter_order)):
-                    dx_probe = _probe(layer.backward, rearranged(dout))
-                    probed[order] = {"dx": dx_probe, "dW": getattr(layer, "dW", None),
-                                     "db": getattr(layer, "db", None)}
-            if _probe_right(probed["rows"][label], want):
+                # backward again, on each dout that a plain reshape, (-1, FN) or (FN, -1), puts in
+                # the right order.
+                for axes in (ROW_ORDER, FILTER_ORDER):
+                    dx_probe = _probe(layer.backward, _dout_laid_out(dout, axes))
+                    probed[axes] = {"dx": dx_probe, "dW": getattr(layer, "dW", None),
+                                    "db": getattr(layer, "db", None)}
+            if _probe_right(probed[ROW_ORDER][label], want):
                 hint = DOUT_ORDER_HINT + "(-1, FN), as in forward"
-            elif _probe_right(probed["filters"][label], want):
+            elif _probe_right(probed[FILTER_ORDER][label], want):
                 hint = DOUT_FILTER_ORDER_HINT
             elif label == "db":
                 hint = "db sums dout over the batch and the positions: one number per filter"
@@ -497,7 +494,7 @@ def _pool_suite(name: str, mode: str):
             if close(dx, want):
                 continue
             share = _scale(dx, want)
-            if _probe_right(_probe(layer.backward, _dout_in_row_order(dout)), want):
+            if _probe_right(_probe(layer.backward, _dout_laid_out(dout, ROW_ORDER)), want):
                 hint = DOUT_ORDER_HINT + "(-1, 1) so that it follows the rows of col"
             elif mode == "average" and share is not None:
                 hint = (f"the windows handed on {share:.4g} times their gradient: each value of a "

@@ -11,7 +11,7 @@ import numpy as np
 
 from cnnbook import expected as stored
 from cnnbook.checker import (CheckFailed, NotImplementedYet, assert_same_array, call, case_failed,
-                             close, construct, exercise, register_suite)
+                             close, construct, exercise, raising_frames, register_suite)
 
 ASSIGNMENT = "assignment3"
 
@@ -202,9 +202,7 @@ def _raising_layer(err: BaseException, net):
     """(index in net.layers, or "loss", and the method) of the outermost layer call that raised err."""
     layers = getattr(net, "layers", None)
     layers = list(layers) if isinstance(layers, (list, tuple)) else []
-    tb = err.__traceback__
-    while tb is not None:
-        frame = tb.tb_frame
+    for frame in raising_frames(err):
         me = frame.f_locals.get("self")
         method = frame.f_code.co_name
         if me is not None and me is not net and method in ("forward", "backward"):
@@ -213,7 +211,6 @@ def _raising_layer(err: BaseException, net):
                     return i, method
             if me is getattr(net, "loss_layer", None):
                 return "loss", method
-        tb = tb.tb_next
     return None, None
 
 
