@@ -62,7 +62,7 @@ def graded(tmp_path_factory):
     victim = course / "submitted" / "correct" / ASSIGNMENT / "part1_forward.ipynb"
     before = {"victim": digest(victim)}
     start = time.monotonic()
-    status = grade(course, "--workers", "2", "--roster", str(roster), "--due", "2026-11-21 00:00:00")
+    status = grade(course, "--workers", "2", "--roster", str(roster), "--due", "2026-11-21 00:00:00Z")
     return {"course": course, "learners": {x.student: x for x in learners}, "status": status,
             "seconds": time.monotonic() - start, "before": before,
             "grades": read_grades(course / "grading" / ASSIGNMENT / "grades.csv")}
@@ -204,7 +204,7 @@ def test_parallel_and_sequential_runs_agree(graded, tmp_path):
         shutil.copytree(graded["course"] / "submitted" / student, course / "submitted" / student)
     args = [a for s in students for a in ("--student", s)]
     assert grade(course, "--workers", "1", "--no-feedback", "--roster", str(graded["course"] / "roster.csv"),
-                 "--due", "2026-11-21 00:00:00", *args) == 0
+                 "--due", "2026-11-21T00:00:00+00:00", *args) == 0
     sequential = read_grades(course / "grading" / ASSIGNMENT / "grades.csv")
     for student in students:
         assert sequential[student] == graded["grades"][student], student
@@ -315,7 +315,7 @@ def test_a_canvas_zip_graded_in_shards(tmp_path):
         w.writerow(["id", "first_name", "last_name", "email", "lms_user_id"])
         for student, name in names.items():
             w.writerow([student, "", name.split("_")[0], "", name.split("_")[-1]])
-    common = ["--roster", str(tmp_path / "roster.csv"), "--no-feedback"]
+    common = ["--roster", str(tmp_path / "roster.csv"), "--no-feedback", "--canvas-column", "Assignment 1 (4242)"]
     assert grade(course, "--report-only", *common) == 0  # records the assignment once
     for shard in ("1/2", "2/2"):
         assert grade(course, str(tmp_path / "canvas.zip"), "--shard", shard, "--workers", "1", *common) == 0
@@ -326,7 +326,7 @@ def test_a_canvas_zip_graded_in_shards(tmp_path):
     assert grades["correct"]["late"] == "1" and grades["stub"]["late"] == "0"
     with open(course / "grading" / ASSIGNMENT / "grades-canvas.csv", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ASSIGNMENT]
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Assignment 1 (4242)"]
     assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "85"
     totals = {row[1]: row[-1] for row in rows[2:]}
     assert totals == {name.split("_")[-1]: f"{sum(learners[s].expected.values()):g}" for s, name in names.items()}

@@ -28,7 +28,8 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from instructor.grading import gradebook, intake, report
+from instructor.grading import deadline, gradebook, intake, lms, report
+from instructor.grading.files import atomic_write
 from instructor.grading.job import Job, grade
 from instructor.grading.notebooks import check_contract, load_assignment
 from instructor.grading.sandbox import Limits, Sandbox, SandboxError, prepare_public
@@ -138,10 +139,15 @@ def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, pu
     return missing
 
 
-def self_check(job: Job) -> None:
+def self_check(job: Job, book, ghash: str, limits: Limits) -> None:
     """Grade the solutions before the class: a broken hidden test or reference would
-    otherwise give everyone zero."""
+    otherwise give everyone zero. A pass is remembered in the gradebook for the grader and
+    limits it was made with, so a re-run with the same ones does not repeat it."""
     from instructor.grading.job import setup_namespace
+    key = hashlib.sha256(json.dumps([ghash, asdict(limits)], sort_keys=True).encode()).hexdigest()
+    if book.passed_self_check(key):
+        print("The solutions scored full marks with this grader before.", flush=True)
+        return
     problems = []
     for nb in load_assignment(Path(job.source)).values():
         problems += check_contract(nb, set(setup_namespace(nb)))
@@ -155,6 +161,7 @@ def self_check(job: Job) -> None:
                    + "\n  ".join(lines or ["no graded test cells were found"]))
     total = sum(t["points"] for t in result["tests"])
     print(f"The solutions score {total:g}/{total:g} ({result['seconds']:.1f} s).", flush=True)
+    book.set_self_check(key)
 
 
 # Progress -------------------------------------------------------------------------------------
@@ -203,13 +210,6 @@ class Stats:
     outputs: dict = field(default_factory=dict)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def _interrupts():
     """SIGINT and SIGTERM set a flag the loop checks between commits; a second one stops at once."""
     state = {"stop": False}
@@ -240,6 +240,7 @@ class Run:
         self.release_dir = str(release_dir) if release_dir.is_dir() else None
         self.submitted = self.course / cd.submitted_directory
         self.autograded = self.course / cd.autograded_directory
+        self.feedback = self.course / cd.feedback_directory
         self.db_url = args.db or cd.db_url
         self.out = Path(args.output).resolve() if args.output else self.course / "grading" / self.assignment
         if not self.source_dir.is_dir() or not any(self.source_dir.glob("*.ipynb")):
@@ -247,10 +248,14 @@ class Run:
         timeout = args.timeout or float(config.Execute.timeout if "timeout" in config.Execute else 30)
         self.limits = Limits(cell_timeout=timeout, memory=args.memory << 20,
                              submission_timeout=args.notebook_timeout or max(900.0, 8 * timeout))
-        self.roster = intake.read_roster(Path(args.roster)) if args.roster else {}
         self.stats = Stats()
         self.scratch: Path | None = None
         self.public: str | None = None
+        self.roster: lms.Roster | None = None
+        self.due = None
+        self.download: intake.Intake | None = None
+        self.lms: str | None = args.lms if args.lms in ("canvas", "moodle") else None
+        self.canvas_column: str | None = None
 
     def job(self, student: str, folder: Path) -> Job:
         return Job(student, self.assignment, str(folder), str(self.source_dir), self.release_dir,
@@ -258,91 +263,114 @@ class Run:
 
     def __call__(self) -> Stats:
         args = self.args
-        if not args.report_only:
-            self.scratch = Path(tempfile.mkdtemp(prefix="cnnbook-grade-"))
-            self.public = str(prepare_public(self.scratch / "public"))
+        self.check_inputs()  # everything the instructor gave, before any work or any write
+        subs = self.download.submissions if self.download else []
+        self.book = gradebook.Book(self.db_url, self.course_id, self.assignment)
         try:
-            if not args.report_only:
-                self.preflight()
-            self.book = gradebook.Book(self.db_url, self.course_id, self.assignment)
-            try:
-                self.prepare_gradebook()
-                lms = None
+            todo, feedback = self.plan(subs) if not args.report_only else ({}, set())
+            if todo or not self.book.has_assignment() or self.book.source_hash() != self.source_hash():
                 if not args.report_only:
-                    subs, lms = self.intake()
-                    self.grade(subs)
-                    if self.stats.interrupted or args.shard:
-                        return self.stats
-                self.write_outputs(lms)
-            finally:
-                self.book.close()
+                    self.scratch = Path(tempfile.mkdtemp(prefix="cnnbook-grade-"))
+                    self.public = str(prepare_public(self.scratch / "public"))
+                    self.preflight()
+            self.prepare_gradebook()
+            if self.download:
+                self.download.write()
+                self.grade(todo, feedback)
+                if self.stats.interrupted or args.shard:
+                    return self.stats
+            self.write_outputs()
         finally:
+            self.book.close()
             if self.scratch:
                 shutil.rmtree(self.scratch, ignore_errors=True)
         return self.stats
 
-    def preflight(self) -> None:
-        missing = check_bounds(self.limits, self.course, self.db_url, self.source_dir, Path(self.public))
-        if missing and self.args.strict:
-            raise Stop(f"--strict: these bounds are not available here: {', '.join(missing)}")
-        if missing:
-            print(f"WARNING: grading without these bounds: {', '.join(missing)}", flush=True)
-        self_check(self.job("(solutions)", self.source_dir))
+    def source_hash(self) -> str:
+        return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(self.source_dir.glob("*.ipynb")))).hexdigest()
 
-    def prepare_gradebook(self) -> None:
-        args, book = self.args, self.book
-        digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(self.source_dir.glob("*.ipynb"))))
-        if not book.has_assignment() or book.source_hash() != digest.hexdigest():
-            if args.shard:
-                raise Stop(f"{self.assignment} in the gradebook differs from {self.source_dir}: run once "
-                           "without --shard (or with --report-only) before starting the shards")
-            book.close()
-            gradebook.sync_assignment(self.course, self.assignment, self.db_url)
-            self.book = book = gradebook.Book(self.db_url, self.course_id, self.assignment)
-            book.set_source_hash(digest.hexdigest())
-            print(f"Recorded {self.assignment} (its cells and points) in the gradebook.", flush=True)
-        if args.due:
-            from nbgrader.utils import parse_utc
-            book.set_duedate(parse_utc(args.due))
-        if not args.shard:
-            for student in self.roster.values():
-                book.ensure_student(student)
+    def check_inputs(self) -> None:
+        """The deadline, the roster, the download and the students asked for, each refused in
+        one line when wrong; the gradebook and the course folder are not touched here."""
+        args = self.args
+        try:
+            if args.tz:
+                deadline.zone(args.tz)
+            if args.due:
+                self.due = deadline.parse_due(args.due, args.tz)
+                print(f"Deadline: {deadline.describe(self.due, args.tz)}.", flush=True)
+            if args.roster:
+                self.roster = lms.read_roster(Path(args.roster))
+        except (deadline.DeadlineError, lms.RosterError) as err:
+            raise Stop(str(err)) from None
+        if not args.report_only:
+            self.read_download()
+        if self.lms == "canvas":
+            try:
+                self.canvas_column = lms.canvas_column(self.roster, self.assignment, args.canvas_column)
+            except lms.RosterError as err:
+                raise Stop(str(err)) from None
 
-    def intake(self):
+    def read_download(self) -> None:
         args = self.args
         src = Path(args.source).resolve() if args.source else self.submitted
-        if src.is_file():
-            expected = {name: {c.grade_id for c in nb.cells if c.grade_id}
-                        for name, nb in load_assignment(self.source_dir).items()}
-            subs, lms = intake.from_zip(src, self.assignment, expected, self.submitted, self.roster, args.lms)
-            print(f"Read {len(subs)} submissions from a {lms} zip.", flush=True)
-        elif src.is_dir():
-            subs, lms = intake.from_folder(src, self.assignment, self.submitted), None
-            for sub in subs:
-                sub.info = self.roster.get(sub.student)
-        else:
-            raise Stop(f"{src} is neither a folder nor a zip file")
+        if not src.exists():
+            raise Stop(f"{src}: no such file or folder (a Canvas or Moodle zip, or a folder "
+                       "<student>/<assignment>/*.ipynb)")
+        expected = {name: {c.grade_id for c in nb.cells if c.grade_id}
+                    for name, nb in load_assignment(self.source_dir).items()}
+        tz = deadline.zone(args.tz) if args.tz else None
+        download = intake.read_download(src, self.assignment, expected, self.submitted, self.roster, args.lms, tz)
+        self.download = download
+        if download.lms in ("canvas", "moodle"):
+            self.lms = self.lms or download.lms
+        table = download.write_table(self.out / "intake.csv")
+        print("\n".join(download.summary()), flush=True)
+        print(f"  the whole table: {table}", flush=True)
+        print(f"Lateness: {download.lateness}.", flush=True)
+        for line in download.ignored_rows:
+            print(f"  roster row not used: {line}", flush=True)
+        problems = []
+        if download.unmatched and not args.allow_unmatched:
+            names = ", ".join(e.name for e in download.unmatched[:5])
+            more = f" and {len(download.unmatched) - 5} more" if len(download.unmatched) > 5 else ""
+            raise Stop(f"{len(download.unmatched)} entries of {src.name} belong to no student: {names}{more} "
+                       f"(see {table}); grade anyway with --allow-unmatched")
+        if download.not_on_roster:
+            problems.append(f"in the download but not on the roster: {', '.join(download.not_on_roster)}")
+        if download.by_name:
+            problems.append(f"matched by name, the roster giving no LMS id: {', '.join(download.by_name)}")
+        if self.roster is not None and download.lms != "folder" and self.roster.without_lms_id():
+            problems.append(f"on the roster without an LMS id: {', '.join(self.roster.without_lms_id())}")
+        for line in problems:
+            print(f"Roster: {line}.", flush=True)
+        if problems and args.strict_roster:
+            raise Stop(f"--strict-roster: the roster and the download disagree ({'; '.join(problems)})")
         if args.student:
-            subs = [s for s in subs if s.student in args.student]
+            present = {s.student for s in download.submissions} | set(self.roster.students if self.roster else ())
+            unknown = [s for s in args.student if s not in present]
+            if unknown:
+                raise Stop(f"--student {', '.join(unknown)}: not in {src.name} nor on the roster")
+            download.submissions = [s for s in download.submissions if s.student in args.student]
         if args.shard:
             k, n = args.shard
-            subs = [s for s in subs if zlib.crc32(s.student.encode()) % n == k - 1]
-        return subs, lms
+            download.submissions = [s for s in download.submissions if zlib.crc32(s.student.encode()) % n == k - 1]
 
     def feedback_task(self, student: str) -> dict:
         return {"course": str(self.course), "db_url": self.db_url, "assignment": self.assignment,
                 "student": student}
 
-    def grade(self, subs) -> None:
-        from instructor.grading.workers import Pool
-
+    def plan(self, subs) -> tuple[dict, set]:
+        """What to grade (new or changed submissions, or all with --force or --student), and
+        whose feedback to write again (a manual grade or comment changed since)."""
         args, book, stats = self.args, self.book, self.stats
-        ghash = grader_hash(self.source_dir)
+        self.ghash = grader_hash(self.source_dir)
+        states = book.states()
         todo = {}
         for sub in subs:
-            chash = intake.content_hash(sub.folder)
-            state = book.state(sub.student)
-            fresh = (state and state["content_hash"] == chash and state["grader_hash"] == ghash
+            chash = intake.content_hash(sub.files if sub.files is not None else sub.folder)
+            state = states.get(sub.student)
+            fresh = (state and state["content_hash"] == chash and state["grader_hash"] == self.ghash
                      and book.submission(sub.student) is not None)
             if fresh and not args.force and not args.student:
                 stats.unchanged += 1
@@ -351,12 +379,44 @@ class Run:
         print(f"{len(todo)} submissions to grade, {stats.unchanged} unchanged since they were graded.", flush=True)
         feedback = set()
         if not args.no_feedback:
-            for sub in subs:  # a manual grade or comment changed since the feedback was written
-                state = book.state(sub.student)
+            for sub in subs:
+                state = states.get(sub.student)
                 folder = self.autograded / sub.student / self.assignment
                 if sub.student not in todo and state and \
                         state.get("feedback_hash") != book.feedback_hash(sub.student, folder):
                     feedback.add(sub.student)
+        return todo, feedback
+
+    def preflight(self) -> None:
+        missing = check_bounds(self.limits, self.course, self.db_url, self.source_dir, Path(self.public))
+        if missing and self.args.strict:
+            raise Stop(f"--strict: these bounds are not available here: {', '.join(missing)}")
+        if missing:
+            print(f"WARNING: grading without these bounds: {', '.join(missing)}", flush=True)
+        self_check(self.job("(solutions)", self.source_dir), self.book, self.ghash, self.limits)
+
+    def prepare_gradebook(self) -> None:
+        args, book = self.args, self.book
+        digest = self.source_hash()
+        if not book.has_assignment() or book.source_hash() != digest:
+            if args.shard:
+                raise Stop(f"{self.assignment} in the gradebook differs from {self.source_dir}: run once "
+                           "without --shard (or with --report-only) before starting the shards")
+            book.close()
+            gradebook.sync_assignment(self.course, self.assignment, self.db_url)
+            self.book = book = gradebook.Book(self.db_url, self.course_id, self.assignment)
+            book.set_source_hash(digest)
+            print(f"Recorded {self.assignment} (its cells and points) in the gradebook.", flush=True)
+        if self.due is not None:
+            book.set_duedate(deadline.as_utc(self.due))
+        if not args.shard and self.roster is not None:
+            book.ensure_students(self.roster.students.values())
+
+    def grade(self, todo: dict, feedback: set) -> None:
+        from instructor.grading.workers import Pool
+
+        args, book, stats = self.args, self.book, self.stats
+        ghash = self.ghash
         if not todo and not feedback:
             return
         workers = args.workers or len(os.sched_getaffinity(0))
@@ -412,16 +472,28 @@ class Run:
             print(f"\nInterrupted: {stats.graded} submissions were graded and recorded; run the same "
                   "command again to grade the rest.", file=sys.stderr)
 
-    def write_outputs(self, lms) -> None:
-        cells, rows = report.collect(self.book, self.roster)
+    def write_outputs(self) -> None:
+        roster = self.roster.students if self.roster else {}
+        cells, rows = report.collect(self.book, roster)
         self.out.mkdir(parents=True, exist_ok=True)
         outputs = self.stats.outputs
         outputs["grades"] = report.write_grades(cells, rows, self.out / "grades.csv")
-        lms = self.args.lms if self.args.lms in ("canvas", "moodle") else lms
-        if lms in ("canvas", "moodle"):
-            outputs[lms] = report.write_lms(cells, rows, lms, self.assignment, self.out / f"grades-{lms}.csv")
+        max_score = sum(p for _, _, p in cells)
+        grades = [lms.GradeRow(lms.Student(r.student, r.first_name, r.last_name, r.email, r.lms_user_id), r.total)
+                  for r in rows]
+        if self.lms == "canvas":
+            outputs["canvas"], note = lms.write_canvas(self.out / "grades-canvas.csv", grades, max_score,
+                                                       self.canvas_column, self.roster)
+        elif self.lms == "moodle":
+            outputs["moodle"], note = lms.write_moodle(self.out / "grades-moodle.csv", grades, max_score,
+                                                       self.roster)
+        else:
+            note = ""
+        if note:
+            print(f"Note: {note}.", flush=True)
         if not self.args.no_report:
-            outputs["report"] = report.write_report(report.summarize(self.assignment, cells, rows), self.out)
+            outputs["report"] = report.write_report(report.summarize(self.assignment, cells, rows), self.out,
+                                                    self.feedback)
 
 
 def run(args) -> Stats:
@@ -434,12 +506,12 @@ def _commit(sub, result, chash, ghash, book, autograded, assignment) -> None:
     for name, record in result["notebooks"].items():
         path = folder / f"{name}.ipynb"
         if record.get("autograded"):
-            _atomic_write(path, json.dumps(record["autograded"], indent=1))
+            atomic_write(path, json.dumps(record["autograded"], indent=1))
         elif path.exists():
             path.unlink()  # the notebook is no longer handed in
     stamp = sub.folder / "timestamp.txt"
     if stamp.is_file():
-        _atomic_write(folder / "timestamp.txt", stamp.read_text(encoding="utf-8"))
+        atomic_write(folder / "timestamp.txt", stamp.read_text(encoding="utf-8"))
     book.record(result, sub, chash, ghash)
 
 
@@ -466,11 +538,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--course", default=str(ROOT), help="the course folder (default: this repository)")
     p.add_argument("--db", help="gradebook URL (default: sqlite:///COURSE/gradebook.db; PostgreSQL for "
                    "several machines: postgresql://...)")
-    p.add_argument("--roster", help="students in nbgrader's columns: id,first_name,last_name,email,lms_user_id")
+    p.add_argument("--roster", help="the students: nbgrader's columns (id,first_name,last_name,email,lms_user_id), "
+                   "Canvas's gradebook export, or Moodle's grading worksheet or participants download")
+    p.add_argument("--strict-roster", action="store_true", help="refuse to grade when a student of the download "
+                   "is not on the roster, or a roster student has no LMS id")
+    p.add_argument("--allow-unmatched", action="store_true", help="grade even though some entries of the "
+                   "download belong to no student (they are listed in intake.csv)")
     p.add_argument("--lms", choices=["auto", "canvas", "moodle"], default="auto",
-                   help="the zip's format, and the extra grades file to write (default: detected)")
-    p.add_argument("--due", help="the deadline, e.g. '2026-11-20 23:59:00 +01:00' (UTC without an offset); "
-                   "late submissions are flagged")
+                   help="the zip's format, and the LMS's grades file to write (default: detected)")
+    p.add_argument("--canvas-column", help="the Canvas gradebook column the grades go into, 'Title (id)' as "
+                   "Canvas's gradebook export heads it (default: found in a Canvas roster)")
+    p.add_argument("--due", help=f"the deadline with its offset from UTC, e.g. '{deadline.EXAMPLE}', or a local "
+                   "time with --tz")
+    p.add_argument("--tz", help="the time zone of --due without an offset and of a Moodle worksheet's times, "
+                   "e.g. Europe/Berlin")
     p.add_argument("--workers", type=int, help="parallel grading processes (default: the number of cores)")
     p.add_argument("--timeout", type=float, help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
     p.add_argument("--notebook-timeout", type=float, help="seconds for all of one notebook's cells and checks")
@@ -493,7 +574,7 @@ def main(argv=None) -> int:
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
     try:
         stats = run(args)
-    except (Stop, intake.IntakeError, SandboxError) as err:
+    except (Stop, intake.IntakeError, lms.RosterError, SandboxError) as err:
         print(f"cnnbook-grade: {err}", file=sys.stderr)
         return 2
     if stats.interrupted:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
 
-from instructor.grading.intake import Student, Submission
+from instructor.grading.intake import Submission
+from instructor.grading.lms import Student
 
 metadata = MetaData()
 STATE = Table("cnnbook_grading", metadata,
@@ -35,6 +36,9 @@ STATE = Table("cnnbook_grading", metadata,
 ASSIGNMENTS = Table("cnnbook_assignment", metadata,
                     Column("assignment", String(128), primary_key=True),
                     Column("source_hash", String(64)))
+CHECKS = Table("cnnbook_self_check", metadata,  # the grader and limits the solutions passed with
+               Column("assignment", String(128), primary_key=True),
+               Column("key", String(64), primary_key=True))
 
 
 def sync_assignment(course: Path, assignment: str, db_url: str) -> None:
@@ -86,6 +90,15 @@ class Book:
         self.db.execute(ASSIGNMENTS.insert().values(assignment=self.assignment, source_hash=value))
         self.db.commit()
 
+    def passed_self_check(self, key: str) -> bool:
+        return self.db.execute(select(CHECKS.c.key).where(CHECKS.c.assignment == self.assignment,
+                                                          CHECKS.c.key == key)).first() is not None
+
+    def set_self_check(self, key: str) -> None:
+        if not self.passed_self_check(key):
+            self.db.execute(CHECKS.insert().values(assignment=self.assignment, key=key))
+            self.db.commit()
+
     def has_assignment(self) -> bool:
         from nbgrader.api import MissingEntry
         try:
@@ -114,6 +127,22 @@ class Book:
         fields = {k: v for k, v in (("first_name", student.first_name), ("last_name", student.last_name),
                                     ("email", student.email), ("lms_user_id", student.lms_user_id)) if v}
         self.gb.update_or_create_student(student.id, **fields)
+
+    def ensure_students(self, students) -> None:
+        """The roster's students, in one transaction, writing only what changed."""
+        from nbgrader.api import Student as Row
+        known = {s.id: s for s in self.gb.db.query(Row).all()}
+        for student in students:
+            fields = {k: v for k, v in (("first_name", student.first_name), ("last_name", student.last_name),
+                                        ("email", student.email), ("lms_user_id", student.lms_user_id)) if v}
+            row = known.get(student.id)
+            if row is None:
+                self.db.add(Row(id=student.id, **fields))
+            else:
+                for k, v in fields.items():
+                    if getattr(row, k) != v:
+                        setattr(row, k, v)
+        self.db.commit()
 
     def students(self) -> list:
         return self.gb.students
@@ -208,6 +237,7 @@ def slim(result: dict, sub: Submission) -> dict:
     out["notebooks"] = {name: {k: v for k, v in rec.items() if k not in ("autograded", "tests")}
                         for name, rec in result["notebooks"].items()}
     out["lms_late"] = sub.lms_late
+    out["lateness"] = sub.lateness
     out["intake_notes"] = sub.notes
     for t in out["tests"]:
         t.pop("output", None)

@@ -82,6 +82,7 @@ def _copy_release_files(release: str | None, workdir: Path) -> None:
 def grade_notebook(job: Job, notebook: nbs.SourceNotebook, path: Path, limits: Limits, scratch: Path) -> dict:
     record = {"status": "graded", "tests": [], "signals": [], "autograded": None, "skipped": {},
               "unchanged_answers": [], "bounds": {},
+              "answers": sum(c.kind == "answer" for c in notebook.cells),
               "graded_by_hand": [c.grade_id for c in notebook.cells if c.kind == "task"
                                  or (c.kind == "answer" and nbs.nbgrader_meta(c.cell).get("grade"))]}
     try:
@@ -185,9 +186,19 @@ def attention(result: dict) -> list[str]:
             reasons.append(record.get("message", f"{name}: {record['status']}"))
         for why in record.get("skipped", {}).values():
             reasons.append(f"{name}: {why}")
+    records = result["notebooks"].values()
+    answers = sum(r.get("answers", 0) for r in records)
+    if answers and all(r["status"] == "graded" for r in records) \
+            and sum(len(r["unchanged_answers"]) for r in records) == answers:
+        reasons.append("untouched: every answer cell is as it was handed out")
     for t in result["tests"]:
-        if t["status"] in ("timeout", "died"):
-            reasons.append(f"{t['exercise']}: {t['status']} during its check")
+        messages = f"{t.get('public_message') or ''} {t.get('hidden_message') or ''}"
+        if t["status"] == "timeout":
+            reasons.append(f"{t['exercise']}: timeout during its check (did not finish within the time limit)")
+        elif t["status"] == "died":
+            reasons.append(f"{t['exercise']}: died during its check (the learner's process ended)")
+        elif "MemoryError" in messages:
+            reasons.append(f"{t['exercise']}: hit the memory limit (MemoryError)")
         elif t["status"] == "failed" and not t["public_message"] and t["hidden_message"]:
             reasons.append(f"{t['exercise']} passes the public tests but not the hidden tests")
     reasons += result["signals"]

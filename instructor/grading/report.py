@@ -21,6 +21,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from instructor.grading.files import csv_cell as _cell
+
 TOP_FAILURES = 5
 
 
@@ -38,7 +40,8 @@ class Row:
     timestamp: str | None = None
     seconds_late: float = 0.0
     late: bool = False
-    attention: list = field(default_factory=list)
+    late_reason: str = ""
+    attention: list = field(default_factory=list)   # needs a person's look (lateness apart)
     result: dict | None = None
 
 
@@ -71,8 +74,8 @@ def collect(book, roster: dict) -> tuple[list[tuple[str, str, float]], list[Row]
         reasons = list(row.result.get("attention", [])) if row.result else ["graded outside this pipeline"]
         reasons += (row.result or {}).get("intake_notes", [])
         if row.late:
-            reasons.append("late" + (f" by {_duration(row.seconds_late)}" if row.seconds_late > 0 else
-                                     " (the LMS marked it late)"))
+            row.late_reason = "late" + (f" by {_duration(row.seconds_late)}" if row.seconds_late > 0 else
+                                        " (the LMS marked it late)")
         if any(g.needs_manual_grade for nb in sub.notebooks for g in nb.grades):
             reasons.append("a cell needs manual grading or review in formgrader")
         row.attention = list(dict.fromkeys(reasons))
@@ -86,12 +89,6 @@ def _duration(seconds: float) -> str:
         return f"{minutes} min" if minutes else f"{int(seconds)} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
-
-
-def _cell(value) -> str:
-    """A CSV text cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _number(x: float) -> str:
@@ -112,34 +109,20 @@ def write_grades(cells, rows: list[Row], path: Path) -> Path:
             w.writerow([_cell(r.student), _cell(r.first_name), _cell(r.last_name), _cell(r.email),
                         _cell(r.lms_user_id), *(_number(r.scores[gid]) for _, gid, _ in cells),
                         _number(r.total), _number(r.max_score), int(r.submitted), r.timestamp or "",
-                        int(r.late), _number(r.seconds_late), int(bool(r.attention)),
-                        _cell("; ".join(r.attention))])
-    return path
-
-
-def write_lms(cells, rows: list[Row], lms: str, assignment: str, path: Path) -> Path:
-    """The file the LMS's own gradebook import takes: Canvas's gradebook CSV (the assignment
-    as a column, with its points), or Moodle's grading worksheet."""
-    total = sum(p for _, _, p in cells)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        if lms == "canvas":
-            w.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
-            w.writerow(["    Points Possible", "", "", "", "", _number(total)])
-            for r in rows:
-                name = ", ".join(x for x in (r.last_name, r.first_name) if x) or r.student
-                w.writerow([_cell(name), _cell(r.lms_user_id), _cell(r.student), "", "", _number(r.total)])
-        else:
-            w.writerow(["Identifier", "Full name", "Email address", "Grade", "Maximum Grade",
-                        "Feedback comments"])
-            for r in rows:
-                name = " ".join(x for x in (r.first_name, r.last_name) if x) or r.student
-                w.writerow([f"Participant {r.lms_user_id}" if r.lms_user_id else _cell(r.student),
-                            _cell(name), _cell(r.email), _number(r.total), _number(total), ""])
+                        int(r.late), f"{round(r.seconds_late):d}", int(bool(r.attention)),
+                        _cell("; ".join(r.attention + ([r.late_reason] if r.late_reason else [])))])
     return path
 
 
 # The class report -------------------------------------------------------------------------
+
+def _clean(message: str) -> str:
+    """A failure's message without the exception's name, the learner's line and the case."""
+    text = re.sub(r"^(CheckFailed|NotImplementedYet): ", "", message.strip())
+    text = re.sub(r" \(in \w+, line \d+:.*?\)", "", text)
+    text = re.sub(r"did not finish within [\d.]+ s", "did not finish within the time limit", text)
+    return re.sub(r"on the case .*$", "", text).strip(" .:")
+
 
 def failure_key(message: str) -> str:
     """Failures grouped by what they mean: the checker's hint when it gave one, otherwise
@@ -149,9 +132,15 @@ def failure_key(message: str) -> str:
         return "returns None" if re.search(r"returned None|is None", text) else "not implemented yet (the stub)"
     if "Hint: " in text:
         return text.split("Hint: ", 1)[1].strip()
-    text = re.sub(r" \(in \w+, line \d+:.*?\)", "", text)
-    text = re.sub(r"on the case .*$", "", text)
-    return re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", text).strip(" .:")
+    if "MemoryError" in text:
+        return "ran out of memory (MemoryError at the memory limit)"
+    return re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", _clean(text))
+
+
+def failure_label(key: str, example: str) -> str:
+    """What the report shows for a group: its key, or where the key stands numbers in by #,
+    one member's own message."""
+    return _clean(example) if "#" in key else key
 
 
 @dataclass
@@ -161,20 +150,24 @@ class Summary:
     submitted: int
     distribution: dict         # grade id -> {score: number of students}
     full_marks: dict           # grade id -> number of students with full marks
-    failures: dict             # grade id -> [[key, count, example message]]
+    failures: dict             # grade id -> [[label, count, example message]]
     hidden_only: dict          # grade id -> number passing the public tests, failing the hidden
     totals: list               # total score of each submission
-    attention: list            # [[student, reasons]]
+    attention: list            # [[student, reasons, total]]
+    failed_by: dict = field(default_factory=dict)   # grade id -> [students] per failure, then hidden-only
+    late: list = field(default_factory=list)        # [[student, why]]
+    lateness: list = field(default_factory=list)    # how lateness was known, with how many submissions
+    max_score: float = 0.0
 
 
 def summarize(assignment: str, cells, rows: list[Row]) -> Summary:
     submitted = [r for r in rows if r.submitted]
-    distribution, full, failures, hidden_only = {}, {}, {}, {}
+    distribution, full, failures, hidden_only, failed_by = {}, {}, {}, {}, {}
     for nb, gid, points in cells:
         counts = Counter(_number(r.scores[gid]) for r in submitted)
         distribution[gid] = dict(sorted(counts.items(), key=lambda kv: float(kv[0])))
         full[gid] = sum(1 for r in submitted if r.scores[gid] >= points)
-        keys, examples, hidden = Counter(), {}, 0
+        keys, examples, who, hidden = Counter(), {}, {}, []
         for r in submitted:
             for t in (r.result or {}).get("tests", []):
                 if t["grade_id"] != gid or t["status"] in ("passed", "missing"):
@@ -183,14 +176,21 @@ def summarize(assignment: str, cells, rows: list[Row]) -> Summary:
                     key = failure_key(t["public_message"])
                     keys[key] += 1
                     examples.setdefault(key, t["public_message"])
+                    who.setdefault(key, []).append(r.student)
                 elif t.get("hidden_message"):
-                    hidden += 1
-        failures[gid] = [[k, n, examples[k]] for k, n in keys.most_common(TOP_FAILURES)]
-        hidden_only[gid] = hidden
+                    hidden.append(r.student)
+        top = keys.most_common(TOP_FAILURES)
+        failures[gid] = [[failure_label(k, examples[k]), n, examples[k]] for k, n in top]
+        failed_by[gid] = [who[k] for k, _ in top] + ([hidden] if hidden else [])
+        hidden_only[gid] = len(hidden)
+    lateness = Counter((r.result or {}).get("lateness") or "" for r in submitted)
+    attention = [[r.student, r.attention, r.total] for r in rows if r.attention and r.attention != ["no submission"]]
+    attention += [[r.student, r.attention, r.total] for r in rows if r.attention == ["no submission"]]
     return Summary(assignment, [[gid, nb, points] for nb, gid, points in cells], len(submitted),
-                   distribution, full, failures, hidden_only, [r.total for r in submitted],
-                   [[r.student, r.attention] for r in rows if r.attention and r.attention != ["no submission"]]
-                   + [[r.student, r.attention] for r in rows if r.attention == ["no submission"]])
+                   distribution, full, failures, hidden_only, [r.total for r in submitted], attention,
+                   failed_by, [[r.student, r.late_reason] for r in rows if r.late],
+                   [f"{text} ({n} submissions)" for text, n in lateness.items() if text],
+                   sum(p for _, _, p in cells))
 
 
 def draw_scores(summary: Summary):
@@ -214,6 +214,8 @@ def draw_scores(summary: Summary):
         ax.set_xlabel("score")
         ax.set_ylabel("students")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if float(points).is_integer() and all(x.is_integer() for x in xs):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax = axes[len(summary.exercises)]
     total = sum(p for _, _, p in summary.exercises)
     if summary.totals:
@@ -221,6 +223,9 @@ def draw_scores(summary: Summary):
     ax.set_title(f"total ({total:g} points)", fontsize=10)
     ax.set_xlabel("score")
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if float(total).is_integer() and all(float(t).is_integer() for t in summary.totals):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.suptitle(f"{summary.assignment}: scores of {summary.submitted} submissions")
@@ -263,45 +268,74 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def write_report(summary: Summary, out: Path) -> Path:
+def write_report(summary: Summary, out: Path, feedback: Path | None = None) -> Path:
+    """report.html beside its figures and summary.json; each student named in it links to
+    their feedback (``feedback``: nbgrader's feedback folder, when it was written)."""
+    import os
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(asdict(summary), indent=1), encoding="utf-8")
     _save(draw_scores(summary), out / "scores.png")
     _save(draw_failures(summary), out / "failures.png")
     e = html.escape
+    notebook_of = {gid: nb for gid, nb, _ in summary.exercises}
+    first_notebook = summary.exercises[0][1] if summary.exercises else ""
+
+    def who(student: str, notebook: str = first_notebook, attr: str = "") -> str:
+        page = feedback / student / summary.assignment / f"{notebook}.html" if feedback else None
+        if page is None or not page.is_file():
+            return f"<span{attr}>{e(student)}</span>"
+        href = Path(os.path.relpath(page, out)).as_posix()
+        return f"<a href='{e(href)}'{attr}>{e(student)}</a>"
+
+    def points(x: float) -> str:
+        return f"{x:g}/{summary.max_score:g}"
+
     parts = [f"<!doctype html><meta charset='utf-8'><title>{e(summary.assignment)}: class report</title>",
              "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
              "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;"
-             "padding:0.2em 0.5em;text-align:left;vertical-align:top}td.n{text-align:right}</style>",
+             "padding:0.2em 0.5em;text-align:left;vertical-align:top}td.n{text-align:right}"
+             "td.who{max-width:25em}</style>",
              f"<h1>{e(summary.assignment)}: class report</h1>",
-             f"<p>{summary.submitted} submissions graded.</p>",
-             "<h2>Scores</h2><img src='scores.png' alt='score distribution per exercise'>",
-             "<table id='scores'><tr><th>exercise</th><th>points</th><th>full marks</th>"
-             "<th>students per score</th></tr>"]
-    for gid, _, points in summary.exercises:
+             f"<p>{summary.submitted} submissions graded.</p>"]
+    if summary.lateness:
+        parts.append("<p>Lateness: " + "; ".join(e(x) for x in summary.lateness) + ".</p>")
+    parts += ["<h2>Scores</h2><img src='scores.png' alt='score distribution per exercise'>",
+              "<table id='scores'><tr><th>exercise</th><th>points</th><th>full marks</th>"
+              "<th>students per score</th></tr>"]
+    for gid, _, pts in summary.exercises:
         dist = " ".join(f"<span class='count' data-exercise='{e(gid)}' data-score='{e(s)}'>"
                         f"{e(s)}: {n}</span>" for s, n in summary.distribution[gid].items())
-        parts.append(f"<tr><td>{e(gid.removesuffix('_test'))}</td><td class='n'>{points:g}</td>"
+        parts.append(f"<tr><td>{e(gid.removesuffix('_test'))}</td><td class='n'>{pts:g}</td>"
                      f"<td class='n' data-full='{e(gid)}'>{summary.full_marks[gid]}</td><td>{dist}</td></tr>")
     parts.append("</table><h2>What went wrong</h2><img src='failures.png' alt='most frequent failures'>")
     for gid, _, _ in summary.exercises:
         items, hidden = summary.failures[gid], summary.hidden_only[gid]
         if not items and not hidden:
             continue
+        groups = summary.failed_by.get(gid, [])
         parts.append(f"<h3>{e(gid.removesuffix('_test'))}</h3><table class='failures'>"
-                     "<tr><th>students</th><th>failure of the public tests</th><th>one message</th></tr>")
-        for key, n, example in items:
-            parts.append(f"<tr><td class='n' data-failure='{e(gid)}'>{n}</td><td>{e(key)}</td>"
-                         f"<td><small>{e(example)}</small></td></tr>")
+                     "<tr><th>students</th><th>failure of the public tests</th><th>one message</th>"
+                     "<th>who</th></tr>")
+        rows = [(n, label, example, f"data-failure='{e(gid)}'") for label, n, example in items]
         if hidden:
-            parts.append(f"<tr><td class='n' data-hidden='{e(gid)}'>{hidden}</td><td>passes the public "
-                         "tests, fails the hidden tests (other inputs)</td><td></td></tr>")
+            rows.append((hidden, "passes the public tests, fails the hidden tests (other inputs)", "",
+                         f"data-hidden='{e(gid)}'"))
+        for k, (n, label, example, attr) in enumerate(rows):
+            names = ", ".join(who(s, notebook_of[gid], f" data-failed='{e(gid)}'")
+                              for s in (groups[k] if k < len(groups) else []))
+            parts.append(f"<tr><td class='n' {attr}>{n}</td><td>{e(label)}</td>"
+                         f"<td><small>{e(example)}</small></td><td class='who'>{names}</td></tr>")
         parts.append("</table>")
     parts.append(f"<h2>Needs attention ({len(summary.attention)})</h2><table id='attention'>"
-                 "<tr><th>student</th><th>why</th></tr>")
-    for student, reasons in summary.attention:
+                 "<tr><th>student</th><th>total</th><th>why</th></tr>")
+    for student, reasons, total in summary.attention:
         items = "".join(f"<li>{e(r)}</li>" for r in reasons)
-        parts.append(f"<tr><td data-student='{e(student)}'>{e(student)}</td><td><ul>{items}</ul></td></tr>")
+        parts.append(f"<tr><td data-student='{e(student)}'>{who(student)}</td><td class='n'>{points(total)}</td>"
+                     f"<td><ul>{items}</ul></td></tr>")
+    parts.append("</table>")
+    parts.append(f"<h2>Late ({len(summary.late)})</h2><table id='late'><tr><th>student</th><th>how late</th></tr>")
+    for student, why in summary.late:
+        parts.append(f"<tr><td data-late='{e(student)}'>{who(student)}</td><td>{e(why)}</td></tr>")
     parts.append("</table>")
     path = out / "report.html"
     path.write_text("\n".join(parts), encoding="utf-8")
