@@ -155,7 +155,9 @@ def grade(job: Job | dict) -> dict:
             nb_start = time.monotonic()
             if not path.is_file():
                 why = f"no notebook {name}.ipynb was handed in"
-                record = {"status": "missing", "message": why, "autograded": None, "skipped": {},
+                # A notebook with nothing graded in it (the explorers) need not be handed in.
+                status = "missing" if notebook.tests or notebook.max_score else "ungraded"
+                record = {"status": status, "message": why, "autograded": None, "skipped": {},
                           "tests": [{**_missing(t, why), "notebook": name} for t in notebook.tests],
                           "signals": [], "unchanged_answers": [], "bounds": {}}
             else:
@@ -182,13 +184,13 @@ def attention(result: dict) -> list[str]:
     """Why an instructor should look at this submission by hand."""
     reasons = []
     for name, record in result["notebooks"].items():
-        if record["status"] != "graded":
+        if record["status"] not in ("graded", "ungraded"):
             reasons.append(record.get("message", f"{name}: {record['status']}"))
         for why in record.get("skipped", {}).values():
             reasons.append(f"{name}: {why}")
     records = result["notebooks"].values()
     answers = sum(r.get("answers", 0) for r in records)
-    if answers and all(r["status"] == "graded" for r in records) \
+    if answers and all(r["status"] in ("graded", "ungraded") for r in records) \
             and sum(len(r["unchanged_answers"]) for r in records) == answers:
         reasons.append("untouched: every answer cell is as it was handed out")
     for t in result["tests"]:
