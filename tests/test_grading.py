@@ -330,3 +330,20 @@ def test_a_canvas_zip_graded_in_shards(tmp_path):
     assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "85"
     totals = {row[1]: row[-1] for row in rows[2:]}
     assert totals == {name.split("_")[-1]: f"{sum(learners[s].expected.values()):g}" for s, name in names.items()}
+
+
+def test_a_memory_hog_and_an_untouched_notebook_are_named(tmp_path):
+    """With time enough to reach the memory limit, the learner who allocates without end is
+    named for it, in grades.csv and in the report's failure groups; the stub as untouched."""
+    course = classroom.make_course(tmp_path / "course")
+    learners = [x for x in classroom.generated_class(course) if x.student in ("eats-memory", "stub")]
+    classroom.hand_in(course, learners)
+    assert cli.main([ASSIGNMENT, "--course", str(course), "--timeout", "60", "--memory", "700",
+                     "--no-feedback"]) == 0
+    grades = read_grades(course / "grading" / ASSIGNMENT / "grades.csv")
+    assert "distribute_value: hit the memory limit (MemoryError)" in grades["eats-memory"]["attention"]
+    assert "untouched: every answer cell is as it was handed out" in grades["stub"]["attention"]
+    summary = report.Summary(**json.loads((course / "grading" / ASSIGNMENT / "summary.json").read_text()))
+    labels = {label: who for (label, _, _), who in zip(summary.failures["distribute_value_test"],
+                                                        summary.failed_by["distribute_value_test"])}
+    assert labels["ran out of memory (MemoryError at the memory limit)"] == ["eats-memory"]
