@@ -97,10 +97,12 @@ def available_suites(name: str) -> list[str]:
     return sorted(_EXERCISES[name].suites) if name in _EXERCISES else []
 
 
-def check(name: str, target, suite: str = "public", quiet: bool = False) -> None:
+def check(name: str, target, suite: str = "public", quiet: bool = False) -> str:
     """Run the ``suite`` checks of exercise ``name`` on the learner's function ``target``.
 
-    Raises CheckFailed on the first problem found; prints one line on success.
+    Raises CheckFailed on the first problem found; prints one line on success. Returns a note,
+    empty unless the check passed only with a correct helper swapped in for one of the
+    learner's that fails its own check (the line printed says so too).
     """
     _ensure_suites_imported()
     _load_plugins()
@@ -115,7 +117,7 @@ def check(name: str, target, suite: str = "public", quiet: bool = False) -> None
     if target is None or not callable(target):
         raise CheckFailed(f"{name}_test expects your function itself, as in "
                           f"{name}_test({name}); it got {target!r}")
-    target = _with_helpers(ex, target)
+    target, note = _with_helpers(ex, target)
     try:
         ex.suites[suite](target)
     except NotImplementedYet:
@@ -125,7 +127,11 @@ def check(name: str, target, suite: str = "public", quiet: bool = False) -> None
         raise CheckFailed(str(err)) from None
     if not quiet:
         what = "all public tests" if suite == "public" else f"the {suite} tests"
-        print(f"\x1b[92m{name} passes {what}.\x1b[0m")
+        if note:
+            print(f"\x1b[93m{name} passes {what}, {note}\x1b[0m")
+        else:
+            print(f"\x1b[92m{name} passes {what}.\x1b[0m")
+    return note
 
 
 def _with_helpers(ex: Exercise, target):
@@ -137,9 +143,10 @@ def _with_helpers(ex: Exercise, target):
     """
     used = [h for h in ex.helpers if h in rebinding.names_used(target)]
     if not used:
-        return target
+        return target, ""
     if all(h in _REFERENCE for h in used):
-        return rebinding.with_globals(target, {h: _REFERENCE[h] for h in used})
+        return rebinding.with_globals(target, {h: _REFERENCE[h] for h in used}), \
+            _failing_helpers_note(target, used)
     env = next(iter(rebinding.functions(target).values())).__globals__
     for h in used:
         helper = env.get(h)
@@ -150,7 +157,30 @@ def _with_helpers(ex: Exercise, target):
         except CheckFailed as err:
             raise CheckFailed(f"{ex.name} calls your {h}, which does not pass "
                               f"{h}_test yet ({err}). Fix {h} first.") from None
-    return target
+    return target, ""
+
+
+def _failing_helpers_note(target, used: list[str]) -> str:
+    """What to say when correct helpers stood in for the learner's: which of the learner's
+    own helpers fail their public check (empty if none does, or if they are not defined)."""
+    env = next(iter(rebinding.functions(target).values())).__globals__
+    failing = []
+    for h in used:
+        helper = env.get(h)
+        if helper is None or not callable(helper):
+            continue
+        try:
+            check(h, helper, quiet=True)
+        except CheckFailed as err:
+            failing.append((h, str(err)))
+    if not failing:
+        return ""
+    names = " and ".join(h for h, _ in failing)
+    mine = getattr(target, "__name__", "function")
+    return (f"but only with a correct {names} in place of yours: your {names} "
+            f"{'fails its own check' if len(failing) == 1 else 'fail their own checks'}, so your {mine}, "
+            f"which calls {'it' if len(failing) == 1 else 'them'}, does not give the right results yet. "
+            f"Fix {names} first.")
 
 
 # Helpers for writing suites -------------------------------------------------
