@@ -220,8 +220,17 @@ def construct(name: str, cls, *args):
     except NotImplementedError:
         raise NotImplementedYet(f"{name} is not implemented yet") from None
     except Exception as err:
-        shown = ", ".join(f"array{np.shape(a)}" if isinstance(a, np.ndarray) else repr(a) for a in args)
+        shown = ", ".join(_short(a) for a in args)
         raise CheckFailed(f"{name}({shown}) could not be created: {type(err).__name__}: {err}") from None
+
+
+def _short(value) -> str:
+    """An argument as a message shows it: arrays by their shape, dicts of them by key."""
+    if isinstance(value, np.ndarray):
+        return f"array{np.shape(value)}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_short(v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 def assert_gradients(name: str, layer, x, case: str, seed: int = 3, threshold: float = 1e-6) -> None:
@@ -278,7 +287,7 @@ def _error_hint(err: BaseException) -> str:
     text = str(err)
     if isinstance(err, TypeError) and "0-dimensional" in text:
         return ("b has shape (1, 1, 1); float(b) no longer works on such an array "
-                "in numpy 2, use b.item() to get the number")
+                "from numpy 2.4 on, use b.item() to get the number")
     if isinstance(err, TypeError) and "interpreted as an integer" in text:
         return "sizes must be whole numbers: take the floor with int() or //"
     if isinstance(err, KeyError):

@@ -111,7 +111,7 @@ def _only_definitions(source: str) -> bool:
     except SyntaxError:
         return False
     return bool(tree.body) and all(isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef,
-                                                     ast.ClassDef)) for node in tree.body)
+                                                     ast.ClassDef, ast.Assign)) for node in tree.body)
 
 
 def _without_magics(source: str) -> str:
@@ -121,7 +121,8 @@ def _without_magics(source: str) -> str:
 
 def program(path: Path) -> list[tuple[str, str]]:
     """(label, code) of the cells of a notebook the score runs: answer cells, locked cells
-    that are not tests (the setup, given functions), and cells that only import or define."""
+    that are not tests (the setup, given functions), and cells that only import, define or
+    assign (Assignment 3's layers); not the loops of the speed lab, training or plots."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     out = []
     for i, cell in enumerate(cells):
@@ -142,6 +143,7 @@ def program(path: Path) -> list[tuple[str, str]]:
 def run_notebook(path: Path) -> tuple[dict, list[str]]:
     """The names a notebook's code defines, and the errors its cells raised, run in this
     process with the notebook's folder as working directory (as a kernel has it)."""
+    path = Path(path).resolve()
     namespace: dict = {"__name__": "__main__"}
     errors = []
     folder = str(path.parent.resolve())
@@ -188,6 +190,7 @@ def score_work(work: Path, suites: tuple[str, ...]) -> list[NotebookResult]:
 
     matplotlib.use("Agg")  # no window for a figure a cell draws
     out = []
+    work = Path(work).resolve()
     for nb in course.NOTEBOOKS:
         path = work / nb.path
         if not path.exists():

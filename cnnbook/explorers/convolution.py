@@ -145,8 +145,9 @@ def _single(fn, piece, w, b, total_sum) -> tuple[str, str]:
     shape_note = (f" It returns an array of shape {got.shape}, not a plain number: b.item() gives "
                   "the number." if got.shape != () else "")
     if np.isclose(value, expected):
-        return "ok", (f"your conv_single_step gives {core.fmt(value)} for this window, as "
-                      f"expected.{shape_note}")
+        return core.gate("ok", f"your conv_single_step gives {core.fmt(value)} for this window, as "
+                         f"expected.{shape_note}", "conv_single_step",
+                         core.check_failure("conv_single_step", fn))
     hint = ""
     if np.isclose(value, total_sum + b * piece.size):
         hint = f" It looks like b was added to each of the {piece.size} products: add it once, after the sum."
