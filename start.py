@@ -41,7 +41,8 @@ GIVEN = {"assignment3/fast_layers.py":
          "the layers of Assignment 2 (im2col, col2im, Convolution, MaxPool): its answers"}
 # The JupyterLab front-end plugins of nbgrader that are the instructor's; Validate stays.
 INSTRUCTOR_PLUGINS = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                      "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list"]
+                      "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list",
+                      "@jupyter/nbgrader:menu"]
 INSTRUCTOR_SERVER_EXTENSIONS = ["nbgrader.server_extensions.formgrader",
                                 "nbgrader.server_extensions.course_list",
                                 "nbgrader.server_extensions.assignment_list"]
@@ -70,28 +71,71 @@ def venv_env() -> dict[str, str]:
 VERBOSE = bool(os.environ.get("CNNBOOK_VERBOSE"))
 
 
-def run(*cmd, filter_output: bool = False, **kw) -> None:
-    """Run cmd in .venv's environment; with filter_output, show only pip's one line per
-    package ("Collecting ...", "Installing ...") and the whole output if it fails."""
+class InstallFailed(Exception):
+    pass
+
+
+# Lines of pip's and uv's output that show progress: one per package, and the summary.
+PROGRESS = ("Collecting ", "Installing collected", "Successfully installed", "Resolved ",
+            "Prepared ", "Installed ", "Downloading ", " + ")
+
+
+def run(*cmd, filter_output: bool = False, keep_going: bool = False, **kw) -> None:
+    """Run cmd in .venv's environment; with filter_output, show only the installer's lines of
+    progress, and its whole output if it fails. A failure ends start.py, or with keep_going
+    raises InstallFailed."""
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    if not filter_output or kw.get("stdout", 1) is None:
-        kw.pop("stdout", None)
-        result = subprocess.run([str(c) for c in cmd], env=venv_env(), **kw)
-        if result.returncode != 0:
-            fail(f"this step failed (exit code {result.returncode}): {' '.join(map(str, cmd))}")
-        return
+    quiet = filter_output and kw.pop("stdout", subprocess.PIPE) is not None
     kw.pop("stdout", None)
-    proc = subprocess.Popen([str(c) for c in cmd], env=venv_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace", **kw)
+    try:
+        proc = subprocess.Popen([str(c) for c in cmd], env=venv_env(),
+                                stdout=subprocess.PIPE if quiet else None,
+                                stderr=subprocess.STDOUT if quiet else None,
+                                text=True, errors="replace", **kw)
+    except OSError as err:
+        if keep_going:
+            raise InstallFailed(str(err)) from None
+        fail(f"this step could not start ({err}): {' '.join(map(str, cmd))}")
     seen = []
-    for line in proc.stdout:
-        seen.append(line)
-        if line.startswith(("Collecting ", "Installing collected", "Successfully installed")):
-            text = line.strip()
-            print("    " + (text[:100] + " ..." if len(text) > 104 else text), flush=True)
+    if quiet:
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith(PROGRESS):
+                text = line.strip()
+                print("    " + (text[:100] + " ..." if len(text) > 104 else text), flush=True)
     if proc.wait() != 0:
         print("".join(seen[-60:]), end="")
+        if keep_going:
+            raise InstallFailed(f"exit code {proc.returncode}")
         fail(f"this step failed (exit code {proc.returncode}): {' '.join(map(str, cmd))}")
+
+
+def installer() -> str:
+    """The installer to use: CNNBOOK_INSTALLER=pip or uv, or auto (the default)."""
+    choice = os.environ.get("CNNBOOK_INSTALLER", "auto").strip().lower() or "auto"
+    if choice not in ("auto", "pip", "uv"):
+        fail(f"CNNBOOK_INSTALLER must be auto, pip or uv, not {choice!r}")
+    return AUTO_INSTALLER if choice == "auto" else choice
+
+
+# What `auto` means: the installer benchmarks/startup.py measured fastest for a first start.
+AUTO_INSTALLER = "pip"
+
+
+def install(spec: str) -> None:
+    """pip install -e spec into .venv; with uv (installed into .venv first) if chosen, and
+    with pip if uv cannot be installed or fails."""
+    pip = [venv_python(), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
+    if installer() == "uv":
+        try:
+            run(*pip, "-q", "uv", cwd=ROOT, keep_going=True)
+            uv = venv_python().parent / ("uv.exe" if os.name == "nt" else "uv")
+            run(uv, "pip", "install", "--python", venv_python(), "-e", spec, cwd=ROOT,
+                filter_output=True, keep_going=True)
+            return
+        except InstallFailed as err:
+            print(f"    uv did not work ({err}); installing with pip instead.", flush=True)
+    run(*pip, "-e", spec, cwd=ROOT, stdout=None if VERBOSE else subprocess.PIPE, filter_output=True)
 
 
 def setup(extras: str = "") -> None:
@@ -109,10 +153,8 @@ def setup(extras: str = "") -> None:
         print(f"[1/3] Creating a virtual environment in {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
     print("[2/3] Installing the workbook's packages into it (the first time takes a minute or "
-          "two; pip lists each package as it goes) ...", flush=True)
-    run(venv_python(), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar",
-        "off", "-e", spec, cwd=ROOT, stdout=None if VERBOSE else subprocess.PIPE,
-        filter_output=True)
+          "two; each package is listed as it comes) ...", flush=True)
+    install(spec)
     stamp.write_text(digest)
     print(f"[3/3] Set up in {time.monotonic() - started:.0f} s.", flush=True)
 
@@ -168,11 +210,15 @@ def start_page() -> str:
              "Work through the notebooks in this order; each ends with a link to the next. "
              "Click a name to open it.", "",
              "| | Notebook | Exercises | Points |", "| --- | --- | --- | --- |"]
+    total = 0
     for i, a in enumerate(course.ASSIGNMENTS, 1):
         for nb in a.notebooks:
             exercises = ", ".join(f"`{name}` ({p})" for name, p in nb.exercises)
-            lines.append(f"| {i} | [{a.title}: {nb.title}]({nb.path}) | {exercises} | {nb.points} |")
-    total = sum(a.points for a in course.ASSIGNMENTS)
+            if (NOTEBOOKS / nb.path).exists():
+                total += nb.points
+                lines.append(f"| {i} | [{a.title}: {nb.title}]({nb.path}) | {exercises} | {nb.points} |")
+            else:
+                lines.append(f"| {i} | {a.title}: {nb.title} (not handed out yet) | {exercises} | |")
     lines += [f"| | **Total** | | **{total}** |", "",
               "Optional, not graded: [the explorers](explorers/explorers.ipynb) show padding, "
               "convolution, pooling and the gradients at work on small grids of numbers.", "",
@@ -203,11 +249,13 @@ def write_start_page() -> Path:
     return path
 
 
-def learner_lab_config() -> tuple[list[str], dict[str, str]]:
-    """Options and environment of the learner's JupyterLab: work/ as its root, nbgrader's
-    instructor tools (Formgrader, Create Assignment, the course and assignment lists) off,
-    line numbers on, no news pop-up. A plain `jupyter lab` in .venv keeps them all."""
-    base = VENV / "cnnbook-learner"
+def learner_lab(extra: list[str], base: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of the learner's JupyterLab: work/ as its root, opening
+    on the start page, nbgrader's instructor tools (Formgrader, Create Assignment, the course
+    and assignment lists, their menu) off and its Validate button kept, line numbers on, no
+    news pop-up. Its configuration is its own (in ``base``, by default .venv/cnnbook-learner):
+    a plain `jupyter lab` in .venv keeps all of nbgrader's tools."""
+    base = base or VENV / "cnnbook-learner"
     settings, config = base / "lab-settings", base / "config"
     settings.mkdir(parents=True, exist_ok=True)
     config.mkdir(parents=True, exist_ok=True)
@@ -224,8 +272,11 @@ def learner_lab_config() -> tuple[list[str], dict[str, str]]:
     env = venv_env()
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         [str(config)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p])
-    options = [f"--ServerApp.root_dir={WORK}", f"--LabApp.app_settings_dir={settings}"]
-    return options, env
+    cmd = [str(venv_python()), "-m", "jupyter", "lab", f"--ServerApp.root_dir={WORK}",
+           f"--LabApp.app_settings_dir={settings}", f"--LabApp.default_url=/lab/tree/{START_PAGE}"]
+    if getattr(os, "geteuid", lambda: 1)() == 0 and "--allow-root" not in extra:
+        cmd.append("--allow-root")  # JupyterLab refuses to start as root otherwise (containers)
+    return cmd + list(extra), env
 
 
 def open_lab(extra: list[str]) -> None:
@@ -233,20 +284,15 @@ def open_lab(extra: list[str]) -> None:
     for path in copy_notebooks():
         print(f"New in your work folder: {path.relative_to(ROOT)}")
     copy_images()
-    page = write_start_page()
+    write_start_page()
     for rel, what in GIVEN.items():
-        if not (WORK / rel).exists():
+        if (NOTEBOOKS / rel).exists() and not (WORK / rel).exists():
             print(f"Not copied: {rel}, {what}. When you reach Assignment 3, its notebook uses "
                   "your own Assignment 2 once it passes, or run `python start.py layers`.")
     print("Opening JupyterLab on work/; stop it with Ctrl+C in this window.", flush=True)
-    options, env = learner_lab_config()
-    cmd = [venv_python(), "-m", "jupyter", "lab", *options,
-           f"--LabApp.default_url=/lab/tree/{page.relative_to(WORK).as_posix()}"]
-    if getattr(os, "geteuid", lambda: 1)() == 0 and "--allow-root" not in extra:
-        cmd.append("--allow-root")  # JupyterLab refuses to start as root otherwise (containers)
-    cmd += extra
+    cmd, env = learner_lab(extra)
     try:
-        subprocess.run([str(c) for c in cmd], env=env, cwd=WORK)
+        subprocess.run(cmd, env=env, cwd=WORK)
     except KeyboardInterrupt:
         pass
 
