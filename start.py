@@ -214,11 +214,12 @@ def start_page() -> str:
     for i, a in enumerate(course.ASSIGNMENTS, 1):
         for nb in a.notebooks:
             exercises = ", ".join(f"`{name}` ({p})" for name, p in nb.exercises)
+            label = a.title if nb.title == a.title else f"{a.title}: {nb.title}"
             if (NOTEBOOKS / nb.path).exists():
                 total += nb.points
-                lines.append(f"| {i} | [{a.title}: {nb.title}]({nb.path}) | {exercises} | {nb.points} |")
+                lines.append(f"| {i} | [{label}]({nb.path}) | {exercises} | {nb.points} |")
             else:
-                lines.append(f"| {i} | {a.title}: {nb.title} (not handed out yet) | {exercises} | |")
+                lines.append(f"| {i} | {label} (not handed out yet) | {exercises} | |")
     lines += [f"| | **Total** | | **{total}** |", "",
               "Optional, not graded: [the explorers](explorers/explorers.ipynb) show padding, "
               "convolution, pooling and the gradients at work on small grids of numbers.", "",
