@@ -93,6 +93,12 @@ def _load_plugins() -> None:
         register()
 
 
+def load_plugins() -> None:
+    """Load the instructor's plugins (hidden suites, references, the explorers' oracles) where
+    they are installed; nothing in a student bundle."""
+    _load_plugins()
+
+
 def _ensure_suites_imported() -> None:
     # The public suites register themselves on import.
     from cnnbook import suites  # noqa: F401

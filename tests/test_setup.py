@@ -148,7 +148,8 @@ def test_bundle_holds_only_the_assignments_asked_for(tmp_path):
     rel = {n[len(release.BUNDLE_NAME) + 1:] for n in names}
     assert {n for n in rel if n.startswith(("cnnbook/suites/", "cnnbook/expected/"))} == {
         "cnnbook/suites/__init__.py", "cnnbook/suites/assignment1.py",
-        "cnnbook/expected/__init__.py", "cnnbook/expected/assignment1.npz"}
+        "cnnbook/expected/__init__.py", "cnnbook/expected/assignment1.npz",
+        "cnnbook/expected/explorers.npz"}
     # No answer of any assignment: the body of every solution, its lines joined, is nowhere
     # (one-line answers, such as create_mask_from_window's, are given by the hints on purpose).
     text = _joined_lines("\n".join(zipfile.ZipFile(path).read(n).decode("utf-8", "replace")

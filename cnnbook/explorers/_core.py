@@ -113,6 +113,16 @@ def check(name: str, fn: Callable | None, args: tuple, read: Callable[[Any], np.
 
 
 _FAILURES: dict = {}
+_NOT_WRITTEN: set = set()
+
+
+def _key(name: str, fn):
+    try:
+        key = (name, fn)
+        hash(key)
+        return key
+    except TypeError:
+        return (name, id(fn))
 
 
 def check_failure(name: str, fn) -> str:
@@ -122,11 +132,7 @@ def check_failure(name: str, fn) -> str:
     explorer runs it with the learner's own helpers."""
     if not callable(fn):
         return ""
-    try:
-        key = (name, fn)
-        hash(key)
-    except TypeError:
-        key = (name, id(fn))
+    key = _key(name, fn)
     if key not in _FAILURES:
         import contextlib
         import io
@@ -140,11 +146,17 @@ def check_failure(name: str, fn) -> str:
                 _FAILURES[key] = run_check(name, fn, quiet=True)
         except NotImplementedYet:
             _FAILURES[key] = ""
+            _NOT_WRITTEN.add(key)
         except CheckFailed as err:
             _FAILURES[key] = str(err)
         except Exception as err:  # a check never raises anything else; say so rather than hide it
             _FAILURES[key] = f"its check stopped with {type(err).__name__}: {err}"
     return _FAILURES[key]
+
+
+def passes(name: str, fn) -> bool:
+    """Whether the learner's ``fn`` is written and passes the public check of ``name``."""
+    return callable(fn) and not check_failure(name, fn) and _key(name, fn) not in _NOT_WRITTEN
 
 
 def gate(kind: str, text: str, name: str, failure: str) -> tuple[str, str]:
