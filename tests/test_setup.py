@@ -226,3 +226,25 @@ def test_the_learners_jupyterlab_is_configured_apart(tmp_path, monkeypatch):
     server = json.loads((tmp_path / "config" / "config" / "jupyter_server_config.json").read_text())
     assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
     assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0] == str(tmp_path / "config" / "config")
+
+
+def test_install_falls_back_to_pip_when_uv_fails(monkeypatch):
+    calls = []
+
+    def fake_run(*cmd, keep_going=False, **kw):
+        calls.append([str(c) for c in cmd])
+        if any(c.endswith(("uv", "uv.exe")) for c in calls[-1][:1]):
+            raise start.InstallFailed("exit code 2")
+
+    monkeypatch.setattr(start, "run", fake_run)
+    monkeypatch.setenv("CNNBOOK_INSTALLER", "uv")
+    start.install(".")
+    assert calls[0][-1] == "uv"                        # uv installed into .venv first
+    assert calls[1][1:3] == ["pip", "install"]          # then `uv pip install -e .`, which failed
+    assert calls[2][1:4] == ["-m", "pip", "install"] and calls[2][-2:] == ["-e", "."]  # pip
+    calls.clear()
+    monkeypatch.setenv("CNNBOOK_INSTALLER", "pip")
+    start.install(".")
+    assert len(calls) == 1 and calls[0][-2:] == ["-e", "."]
+    monkeypatch.setenv("CNNBOOK_INSTALLER", "auto")
+    assert start.installer() == start.AUTO_INSTALLER == "uv"
