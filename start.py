@@ -2,7 +2,7 @@
 
     python start.py [ARGS]       set up, copy the notebooks to work/, open JupyterLab
                                  (ARGS go to jupyter lab, e.g. --no-browser --port 8890)
-    python start.py test [ARGS]  set up with the test tools, run the whole test suite
+    python start.py test [ARGS]  set up with the test tools (and the instructor's extras), run the tests
                                  (ARGS go to pytest, e.g. -m "not slow" for the fast subset)
     python start.py score        your points per exercise and assignment, and the total
     python start.py validate [NOTEBOOK ...]
