@@ -361,7 +361,8 @@ def learner_lab(tmp_path_factory, jupyter_home):
         cmd, env = start.learner_lab(SERVER_OPTIONS, base=base / "learner-config")
     finally:
         start.WORK = saved
-    quiet_settings(jupyter_home)
+    # A learner's own (empty) JupyterLab settings: what the learner sees comes from start.py.
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(base / "learner-settings")
     with serve(cmd, base / "work", "/api/status", "learner-lab", env=env) as url:
         yield url, base / "work"
 
@@ -377,6 +378,13 @@ def test_learner_jupyterlab_shows_work_only_and_no_instructor_tools(browser, lea
         root = {item["name"] for item in json.load(r)["content"]}
     assert {"start_here.ipynb", "assignment1", "assignment2", "assignment3", "images"} <= root
     assert not root & {"solutions", "instructor", "notebooks", "tests", "start.py"}
+    # No news pop-up, line numbers on: defaults that start.py's server sets (JupyterLab's own
+    # defaults are "none", which asks, and no line numbers); the learner may still change them.
+    for plugin, name, key, value in [("apputils-extension:notification", "fetchNews", None, "false"),
+                                     ("notebook-extension:tracker", "codeCellConfig", "lineNumbers", True)]:
+        with urllib.request.urlopen(f"{url}/lab/api/settings/@jupyterlab/{plugin}", timeout=10) as r:
+            default = json.load(r)["schema"]["properties"][name]["default"]
+        assert (default if key is None else default[key]) == value, (plugin, default)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(f"{url}/")  # the server's default URL: the start page
@@ -421,8 +429,12 @@ def test_learner_jupyterlab_shows_work_only_and_no_instructor_tools(browser, lea
 
 
 def test_plain_jupyterlab_keeps_formgrader(browser, lab):
-    """The instructor's `jupyter lab` in the same environment still has nbgrader's tools."""
+    """The instructor's `jupyter lab` in the same environment still has nbgrader's tools (and
+    JupyterLab's own defaults, which the learner's server changes)."""
     url, _ = lab
+    with urllib.request.urlopen(f"{url}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+                                timeout=10) as r:
+        assert json.load(r)["schema"]["properties"]["fetchNews"]["default"] == "none"
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(f"{url}/lab?reset")
