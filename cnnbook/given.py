@@ -44,18 +44,32 @@ def assignment2_layers(folder=".", quiet: bool = False):
         return module.Convolution, module.MaxPool
     mine = folder.parent / "assignment2" / "fast_layers.ipynb"
     if not mine.exists():
-        raise LayersMissing("Assignment 3 needs the layers of Assignment 2, and there is no "
-                            f"{mine.parent.name}/{mine.name} beside this folder: do Assignment 2 "
-                            "first, or copy the given layers with `python start.py layers`")
+        return _missing("Assignment 3 needs the layers of Assignment 2, and there is no "
+                        f"{mine.parent.name}/{mine.name} beside this folder: do Assignment 2 "
+                        "first, or copy the given layers with `python start.py layers`", quiet)
     namespace, _ = score.run_notebook(mine)
     failing = [name for name in NEEDED
                if not score.score_exercise(name, namespace.get(name), 1).passed]
     if failing:
-        raise LayersMissing(f"Assignment 3 uses your Convolution and MaxPool of Assignment 2, and "
-                            f"your {', '.join(failing)} in {mine.parent.name}/{mine.name} do not "
-                            "pass their checks yet: finish them there (and save), or copy the given "
-                            "layers, which hold Assignment 2's answers, with `python start.py layers`")
+        return _missing(f"Assignment 3 uses your Convolution and MaxPool of Assignment 2, and "
+                        f"your {', '.join(failing)} in {mine.parent.name}/{mine.name} do not "
+                        "pass their checks yet: finish them there (and save), or copy the given "
+                        "layers, which hold Assignment 2's answers, with `python start.py layers`",
+                        quiet)
     if not quiet:
         print(f"Using your own Convolution and MaxPool from {mine.parent.name}/{mine.name} "
               "(they and your im2col and col2im pass their public checks).")
     return namespace["Convolution"], namespace["MaxPool"]
+
+
+def _missing(why: str, quiet: bool):
+    """Stand-ins for Convolution and MaxPool that raise ``why`` when a layer is made."""
+    if not quiet:
+        print(f"\x1b[0;31mNo layers of Assignment 2 yet:\x1b[0m {why}.")
+
+    def stand_in(name):
+        def __init__(self, *args, **kwargs):
+            raise LayersMissing(why)
+        return type(name, (), {"__init__": __init__, "__doc__": f"Not available yet: {why}."})
+
+    return stand_in("Convolution"), stand_in("MaxPool")
