@@ -212,9 +212,16 @@ def report(work: Path, suites: tuple[str, ...], results: list[NotebookResult]) -
     by_assignment: dict[str, list[NotebookResult]] = {}
     for r in results:
         by_assignment.setdefault(r.notebook.assignment, []).append(r)
+    # The workbook's own notebooks/ (beside work/) says what has been handed out: a student
+    # bundle of Assignment 1 counts Assignment 1's points only.
+    handed_out = Path(work).parent / "notebooks"
     total = possible = 0
     for a in course.ASSIGNMENTS:
         rs = by_assignment[a.name]
+        if handed_out.is_dir() and not any((handed_out / r.notebook.path).exists() for r in rs) \
+                and not any(r.found for r in rs):
+            lines += [f"{a.name}: {a.title}: not handed out yet", ""]
+            continue
         earned = sum(r.earned for r in rs)
         total, possible = total + earned, possible + a.points
         lines.append(_line(f"{a.name}: {a.title}", earned, a.points, 44))

@@ -153,3 +153,12 @@ def test_validate_prints_the_whole_hint_and_fails(tmp_path):
     assert ("Hint: b was added to every element before the sum, so it counts f*f*n_C times: "
             "sum a_slice_prev * W first, then add b once") in done.stdout
     assert "1 cell(s) fail" in done.stdout
+
+
+def test_score_counts_only_what_was_handed_out(tmp_path):
+    """In a bundle of Assignment 1 (its notebooks/ beside work/), the total is out of A1's points."""
+    shutil.copytree(ROOT / "notebooks" / "assignment1", tmp_path / "notebooks" / "assignment1")
+    shutil.copytree(ROOT / "notebooks" / "assignment1", tmp_path / "work" / "assignment1")
+    out = score(tmp_path / "work", "--public")
+    assert "assignment2: Fast layers with im2col: not handed out yet" in out
+    assert points(out, "Total") == (0, course.assignment("assignment1").points)
