@@ -75,9 +75,10 @@ class InstallFailed(Exception):
     pass
 
 
-# Lines of pip's and uv's output that show progress: one per package, and the summary.
+# Lines of pip's and uv's output that show progress: pip's one per package as it is fetched,
+# uv's one per stage (it fetches in parallel), and the summaries.
 PROGRESS = ("Collecting ", "Installing collected", "Successfully installed", "Resolved ",
-            "Prepared ", "Installed ", "Downloading ", " + ")
+            "Prepared ", "Installed ", "Audited ")
 
 
 def run(*cmd, filter_output: bool = False, keep_going: bool = False, **kw) -> None:
