@@ -155,8 +155,8 @@ def setup(extras: str = "") -> None:
     if not venv_python().exists():
         print(f"[1/3] Creating a virtual environment in {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
-    print("[2/3] Installing the workbook's packages into it (the first time takes a minute or "
-          "two; each package is listed as it comes) ...", flush=True)
+    print("[2/3] Installing the workbook's packages into it (the first time takes up to a "
+          "minute or two; each step is shown as it goes) ...", flush=True)
     install(spec)
     stamp.write_text(digest)
     print(f"[3/3] Set up in {time.monotonic() - started:.0f} s.", flush=True)
