@@ -51,6 +51,9 @@ class Exercise:
     suites: dict[str, Callable] = field(default_factory=dict)
 
 
+# The name the out-of-kernel grader binds in the globals of its stand-ins for a learner's functions.
+GRADER_HOOK = "__cnnbook_call__"
+
 _EXERCISES: dict[str, Exercise] = {}
 _REFERENCE: dict[str, Callable] = {}
 _plugins_loaded = False
@@ -83,7 +86,17 @@ def _load_plugins() -> None:
         return
     _plugins_loaded = True
     for ep in entry_points(group="cnnbook.graders"):
-        ep.load()()
+        try:
+            register = ep.load()
+        except ImportError:
+            continue  # an instructor's plugin whose package is not installed here
+        register()
+
+
+def load_plugins() -> None:
+    """Load the instructor's plugins (hidden suites, references, the explorers' oracles) where
+    they are installed; nothing in a student bundle."""
+    _load_plugins()
 
 
 def _ensure_suites_imported() -> None:
@@ -97,10 +110,12 @@ def available_suites(name: str) -> list[str]:
     return sorted(_EXERCISES[name].suites) if name in _EXERCISES else []
 
 
-def check(name: str, target, suite: str = "public", quiet: bool = False) -> None:
+def check(name: str, target, suite: str = "public", quiet: bool = False) -> str:
     """Run the ``suite`` checks of exercise ``name`` on the learner's function ``target``.
 
-    Raises CheckFailed on the first problem found; prints one line on success.
+    Raises CheckFailed on the first problem found; prints one line on success. Returns a note,
+    empty unless the check passed only with a correct helper swapped in for one of the
+    learner's that fails its own check (the line printed says so too).
     """
     _ensure_suites_imported()
     _load_plugins()
@@ -115,7 +130,7 @@ def check(name: str, target, suite: str = "public", quiet: bool = False) -> None
     if target is None or not callable(target):
         raise CheckFailed(f"{name}_test expects your function itself, as in "
                           f"{name}_test({name}); it got {target!r}")
-    target = _with_helpers(ex, target)
+    target, note = _with_helpers(ex, target, explain=suite == "public")
     try:
         ex.suites[suite](target)
     except NotImplementedYet:
@@ -125,10 +140,14 @@ def check(name: str, target, suite: str = "public", quiet: bool = False) -> None
         raise CheckFailed(str(err)) from None
     if not quiet:
         what = "all public tests" if suite == "public" else f"the {suite} tests"
-        print(f"\x1b[92m{name} passes {what}.\x1b[0m")
+        if note:
+            print(f"\x1b[93m{name} passes {what}, {note}\x1b[0m")
+        else:
+            print(f"\x1b[92m{name} passes {what}.\x1b[0m")
+    return note
 
 
-def _with_helpers(ex: Exercise, target):
+def _with_helpers(ex: Exercise, target, explain: bool = True):
     """Return target with earlier exercises' functions it uses replaced by references.
 
     ``target`` is a function or a class (whose methods are rebuilt the same way).
@@ -137,9 +156,10 @@ def _with_helpers(ex: Exercise, target):
     """
     used = [h for h in ex.helpers if h in rebinding.names_used(target)]
     if not used:
-        return target
+        return target, ""
     if all(h in _REFERENCE for h in used):
-        return rebinding.with_globals(target, {h: _REFERENCE[h] for h in used})
+        swapped = rebinding.with_globals(target, {h: _REFERENCE[h] for h in used})
+        return swapped, _failing_helpers_note(target, used) if explain else ""
     env = next(iter(rebinding.functions(target).values())).__globals__
     for h in used:
         helper = env.get(h)
@@ -150,7 +170,35 @@ def _with_helpers(ex: Exercise, target):
         except CheckFailed as err:
             raise CheckFailed(f"{ex.name} calls your {h}, which does not pass "
                               f"{h}_test yet ({err}). Fix {h} first.") from None
-    return target
+    return target, ""
+
+
+def _failing_helpers_note(target, used: list[str]) -> str:
+    """What to say when correct helpers stood in for the learner's: which of the learner's
+    own helpers fail their public check (empty if none does, or if they are not defined)."""
+    env = next(iter(rebinding.functions(target).values())).__globals__
+    if GRADER_HOOK in env:
+        # The grader's stand-in for a learner's function (instructor/grading/checking.py): its
+        # helpers live in another process, and checking them again there would cost the test
+        # cell a second check over the wire. The grader reports each helper's own failure.
+        return ""
+    failing = []
+    for h in used:
+        helper = env.get(h)
+        if helper is None or not callable(helper):
+            continue
+        try:
+            check(h, helper, quiet=True)
+        except CheckFailed as err:
+            failing.append((h, str(err)))
+    if not failing:
+        return ""
+    names = " and ".join(h for h, _ in failing)
+    mine = getattr(target, "__name__", "function")
+    return (f"but only with a correct {names} in place of yours: your {names} "
+            f"{'fails its own check' if len(failing) == 1 else 'fail their own checks'}, so your {mine}, "
+            f"which calls {'it' if len(failing) == 1 else 'them'}, does not give the right results yet. "
+            f"Fix {names} first.")
 
 
 # Helpers for writing suites -------------------------------------------------
@@ -190,8 +238,17 @@ def construct(name: str, cls, *args):
     except NotImplementedError:
         raise NotImplementedYet(f"{name} is not implemented yet") from None
     except Exception as err:
-        shown = ", ".join(f"array{np.shape(a)}" if isinstance(a, np.ndarray) else repr(a) for a in args)
+        shown = ", ".join(_short(a) for a in args)
         raise CheckFailed(f"{name}({shown}) could not be created: {type(err).__name__}: {err}") from None
+
+
+def _short(value) -> str:
+    """An argument as a message shows it: arrays by their shape, dicts of them by key."""
+    if isinstance(value, np.ndarray):
+        return f"array{np.shape(value)}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_short(v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 def assert_gradients(name: str, layer, x, case: str, seed: int = 3, threshold: float = 1e-6) -> None:
@@ -248,7 +305,7 @@ def _error_hint(err: BaseException) -> str:
     text = str(err)
     if isinstance(err, TypeError) and "0-dimensional" in text:
         return ("b has shape (1, 1, 1); float(b) no longer works on such an array "
-                "in numpy 2, use b.item() to get the number")
+                "from numpy 2.4 on, use b.item() to get the number")
     if isinstance(err, TypeError) and "interpreted as an integer" in text:
         return "sizes must be whole numbers: take the floor with int() or //"
     if isinstance(err, KeyError):

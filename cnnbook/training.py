@@ -73,6 +73,24 @@ class LiveView:
         self.plot.update(self.fig)
 
 
+def what_is_missing(err: NotImplementedError) -> str:
+    """One line naming what is not written yet: the message of ``err``, or the function or
+    method whose stub raised it (``Relu.forward is not implemented yet``)."""
+    if str(err):
+        return str(err)
+    tb, where = err.__traceback__, ""
+    while tb is not None:
+        where = getattr(tb.tb_frame.f_code, "co_qualname", tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    return f"{where} is not implemented yet" if where else "something is not implemented yet"
+
+
+def _probe(net, step, x, labels, lr, momentum) -> None:
+    """One gradient and one step on copies, before anything is drawn: a stub raises here."""
+    _, grads = net.gradient(x, labels)
+    step({k: np.array(v, copy=True) for k, v in net.params.items()}, grads, lr, momentum, None)
+
+
 def _in_notebook() -> bool:
     try:
         from IPython import get_ipython
@@ -91,6 +109,7 @@ def train(net, data: dict, step, epochs: int = 15, lr: float = 0.1, momentum: fl
             otherwise print one line per epoch
     """
     (x_train, y_train), (x_val, y_val) = data["train"], data["val"]
+    _probe(net, step, x_train[:2], y_train[:2], lr, momentum)
     rng = np.random.default_rng(seed)
     batches = -(-len(x_train) // batch_size)
     view = LiveView(epochs, batches) if (_in_notebook() if live is None else live) else None

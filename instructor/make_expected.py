@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import io
 import sys
 
@@ -90,8 +91,35 @@ def assignment3_arrays() -> dict[str, np.ndarray]:
     return out
 
 
+def explorer_arrays() -> dict[str, np.ndarray]:
+    """The explorers' expected views for every setting their controls allow, computed by the
+    instructor's oracles while each explorer's state is built (so the keys are the ones the
+    explorers look up)."""
+    from cnnbook.explorers import _expected
+    from cnnbook.explorers.convolution import conv_state
+    from cnnbook.explorers.gradients import grad_state
+    from cnnbook.explorers.pooling import EXAMPLE, RANDOM_MATRICES, TIES, pool_state, random_matrix
+
+    _expected.recording = {}
+    try:
+        for n, f, pad, stride in itertools.product(range(2, 8), range(1, 6), range(0, 4), range(1, 4)):
+            conv_state(n, f, pad, stride)
+        for n, f, pad, stride in itertools.product(range(2, 7), range(1, 5), range(0, 3), range(1, 4)):
+            for target in ("input", "weight"):
+                grad_state("conv", target, n, f, pad, stride)
+        for layer, n, f, stride in itertools.product(("max", "average"), range(2, 7), range(1, 5),
+                                                     range(1, 4)):
+            grad_state(layer, "input", n, f, 0, stride)
+        matrices = [EXAMPLE, TIES] + [random_matrix(seed) for seed in range(1, RANDOM_MATRICES + 1)]
+        for x, f, stride, mode in itertools.product(matrices, range(1, 5), range(1, 4), ("max", "average")):
+            pool_state(x, f, stride, mode)
+        return dict(_expected.recording)
+    finally:
+        _expected.recording = None
+
+
 BUILDERS = {"assignment1": assignment1_arrays, "assignment2": assignment2_arrays,
-            "assignment3": assignment3_arrays}
+            "assignment3": assignment3_arrays, "explorers": explorer_arrays}
 
 
 def serialize(arrays: dict[str, np.ndarray]) -> bytes:

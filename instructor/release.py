@@ -148,6 +148,9 @@ def build_bundle(dest: Path, assignments=None) -> Path:
         raise ValueError(f"no such assignment: {', '.join(sorted(unknown))} "
                          f"(there are {', '.join(GRADED_ASSIGNMENTS)})")
     left_out = {ROOT / "notebooks" / a for a in GRADED_ASSIGNMENTS if a not in assignments}
+    # The public suites and expected arrays of the assignments left out stay out too.
+    left_out_files = {ROOT / "cnnbook" / sub / f"{a}{ext}" for a in GRADED_ASSIGNMENTS
+                      if a not in assignments for sub, ext in (("suites", ".py"), ("expected", ".npz"))}
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         def add(path: Path, arcname: str) -> None:
@@ -160,7 +163,7 @@ def build_bundle(dest: Path, assignments=None) -> Path:
             elif path.is_dir():
                 for sub in sorted(path.rglob("*")):
                     if (sub.is_file() and not BUNDLE_EXCLUDE & set(sub.parts)
-                            and not left_out & set(sub.parents)):
+                            and not left_out & set(sub.parents) and sub not in left_out_files):
                         add(sub, sub.relative_to(ROOT).as_posix())
         zf.writestr(f"{BUNDLE_NAME}/pyproject.toml", student_pyproject())
         zf.writestr(f"{BUNDLE_NAME}/environment.yml",

@@ -62,7 +62,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(command: list[str], root: Path, probe: str, name: str):
+def serve(command: list[str], root: Path, probe: str, name: str, env: dict | None = None):
     """Run a server (JupyterLab or Voila) on a free port of 127.0.0.1 in ``root``; yield its URL
     once ``probe`` answers. ``{port}`` in the command is the port; the log is ``root/<name>.log``."""
     port = free_port()
@@ -70,7 +70,7 @@ def serve(command: list[str], root: Path, probe: str, name: str):
     log = open(log_path, "w")
     # A session of its own, so that the kernels it started can be stopped with it.
     proc = subprocess.Popen([arg.replace("{port}", str(port)) for arg in command], stdout=log,
-                            stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
+                            stderr=subprocess.STDOUT, cwd=root, start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 120
@@ -104,7 +104,20 @@ def lab_root(root: Path, home: Path) -> list[str]:
     the isolated ``home``; return the command that serves ``root``."""
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copytree(ROOT / "solutions", root / "solutions")
-    shutil.copytree(ROOT / "images", root / "images")
+    # The notebooks show ../images/, where start.py puts the figures in work/.
+    for folder in ("notebooks", "solutions"):
+        shutil.copytree(ROOT / "images", root / folder / "images")
+    quiet_settings(home)
+    # No token and no XSRF check: a throwaway server on 127.0.0.1 that the tests also call.
+    return [sys.executable, "-m", "jupyter", "lab", *SERVER_OPTIONS, f"--ServerApp.root_dir={root}"]
+
+
+SERVER_OPTIONS = ["--no-browser", "--allow-root", "--ip=127.0.0.1", "--port={port}",
+                  "--IdentityProvider.token=", "--ServerApp.disable_check_xsrf=True"]
+
+
+def quiet_settings(home: Path) -> None:
+    """No news pop-up, and every cell rendered, in the JupyterLab settings of ``home``."""
     settings = home / "jupyterlab_settings_dir" / "@jupyterlab"
     for extension, name, values in [
             ("apputils-extension", "notification", {"fetchNews": "false", "checkForUpdates": False}),
@@ -112,10 +125,6 @@ def lab_root(root: Path, home: Path) -> list[str]:
             ("notebook-extension", "tracker", {"windowingMode": "none"})]:
         (settings / extension).mkdir(parents=True, exist_ok=True)
         (settings / extension / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
-    # No token and no XSRF check: a throwaway server on 127.0.0.1 that the tests also call.
-    return [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-            "--ip=127.0.0.1", "--port={port}", "--IdentityProvider.token=",
-            "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={root}"]
 
 
 @pytest.fixture(scope="module")
@@ -169,12 +178,30 @@ def open_and_run(page, url: str, path: str, shot: str, wait_for: str) -> None:
         raise
 
 
-def run_all(browser, url: str, path: str, shot: str, wait_for: str):
-    """Open a notebook, run all cells, wait until ``wait_for`` shows; return the page's text."""
+def wait_until_run(page, expect=()) -> None:
+    """Wait for conditions, never for the clock: the kernel idle, no cell waiting to run, and
+    every ``expect`` text rendered in the notebook (each cell scrolled into view, since
+    JupyterLab may render a cell's output only once it is in view)."""
+    page.wait_for_function(
+        """() => !document.querySelector('.jp-Notebook-ExecutionIndicator[data-status="busy"]')
+                 && ![...document.querySelectorAll('.jp-InputArea-prompt')]
+                       .some(p => p.textContent.includes('*'))""", timeout=120_000)
+    for text in expect:
+        for cell in page.query_selector_all(".jp-Notebook .jp-Cell"):
+            if text in (page.inner_text(".jp-Notebook") or ""):
+                break
+            cell.scroll_into_view_if_needed()
+        page.wait_for_function("t => document.querySelector('.jp-Notebook').innerText.includes(t)",
+                               arg=text, timeout=60_000)
+
+
+def run_all(browser, url: str, path: str, shot: str, wait_for: str, expect=()):
+    """Open a notebook, run all cells, wait until ``wait_for`` and every ``expect`` text show;
+    return the page's text, the number of figures loaded and of error outputs."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         open_and_run(page, url, path, shot, wait_for)
-        page.wait_for_timeout(1000)
+        wait_until_run(page, expect)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / shot), full_page=True)
         # The outputs of every cell, scrolled into view so that the notebook renders them.
@@ -199,7 +226,9 @@ def test_student_notebook_fails_politely_in_jupyterlab(browser, lab):
     # The last output is the pooling explorer's, after the last graded check.
     text, images, errors = run_all(browser, url, "notebooks/assignment1/part1_forward.ipynb",
                                    "student_part1.png",
-                                   "pool_forward is not implemented yet: the expected result")
+                                   "pool_forward is not implemented yet: the expected result",
+                                   expect=["Your score in assignment1/part1_forward.ipynb, from the "
+                                           "public tests: 0 / 40"])
     for name in ["zero_pad", "conv_single_step", "conv_forward", "pool_forward"]:
         assert f"{name} is not implemented yet" in text
     for name in ["zero_pad", "conv_forward", "pool_forward"]:  # the explorers say so too
@@ -212,7 +241,11 @@ def test_solution_notebook_passes_in_jupyterlab(browser, lab):
     url, _ = lab
     text, images, errors = run_all(browser, url, "solutions/assignment1/part2_backward.ipynb",
                                    "solution_part2.png",
-                                   "your pool_backward gives the expected gradient dA_prev")
+                                   "your pool_backward gives the expected gradient dA_prev",
+                                   expect=[f"{name} passes all public tests" for name in
+                                           ["conv_backward", "create_mask_from_window",
+                                            "distribute_value", "pool_backward"]]
+                                   + ["from the public tests: 45 / 45"])
     for name in ["conv_backward", "create_mask_from_window", "distribute_value", "pool_backward"]:
         assert f"{name} passes all public tests" in text
     assert "your conv_backward gives the expected dA_prev" in text
@@ -222,7 +255,10 @@ def test_solution_notebook_passes_in_jupyterlab(browser, lab):
 def test_assignment2_solution_in_jupyterlab(browser, lab):
     url, _ = lab
     text, _, errors = run_all(browser, url, "solutions/assignment2/fast_layers.ipynb",
-                              "solution_assignment2.png", "times faster on this batch")
+                              "solution_assignment2.png", "times faster on this batch",
+                              expect=[f"{name} passes all public tests" for name in
+                                      ["im2col", "col2im", "Convolution", "MaxPool", "AvgPool"]]
+                              + ["from the public tests: 100 / 100"])
     for name in ["im2col", "col2im", "Convolution", "MaxPool", "AvgPool"]:
         assert f"{name} passes all public tests" in text
     # The gradient checks: dx, dW, db of Convolution and dx of each pooling layer.
@@ -257,8 +293,9 @@ def move_each_explorer(page, prefix: str) -> None:
         page.keyboard.press("ArrowRight")
         page.wait_for_function("([el, old]) => el.innerHTML !== old",
                                arg=[view.element_handle(), before], timeout=15_000)
-        page.wait_for_timeout(200)  # let the readout settle too
-        assert int(slider.locator(".widget-readout").inner_text()) == readout + 1, kind
+        page.wait_for_function("([el, want]) => el.innerText.trim() === want",
+                               arg=[slider.locator(".widget-readout").element_handle(), str(readout + 1)],
+                               timeout=15_000)
         text = view.inner_text()
         assert after_text in text and before_text not in text, (kind, text[:500])
         assert "explorer failed" not in text and "Traceback" not in text
@@ -305,3 +342,165 @@ def test_explorers_standalone_in_voila(browser, voila):
         page.screenshot(path=str(SHOTS / "voila-explorers.png"), full_page=True)
     finally:
         page.close()
+
+
+# The learner's JupyterLab, as `python start.py` starts it ------------------------------
+
+@pytest.fixture(scope="module")
+def learner_lab(tmp_path_factory, jupyter_home):
+    """JupyterLab as start.py starts it for a learner, over a fresh work/ folder."""
+    import start
+
+    base = tmp_path_factory.mktemp("workbook")
+    saved = start.WORK
+    start.WORK = base / "work"
+    try:
+        start.copy_notebooks()
+        start.copy_images()
+        start.write_start_page()
+        cmd, env = start.learner_lab(SERVER_OPTIONS, base=base / "learner-config")
+    finally:
+        start.WORK = saved
+    # A learner's own (empty) JupyterLab settings: what the learner sees comes from start.py.
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(base / "learner-settings")
+    with serve(cmd, base / "work", "/api/status", "learner-lab", env=env) as url:
+        yield url, base / "work"
+
+
+def menu_labels(page) -> list[str]:
+    page.wait_for_selector(".lm-MenuBar-itemLabel:text-is('Run')", timeout=60_000)
+    return [label.inner_text() for label in page.query_selector_all(".lm-MenuBar-itemLabel")]
+
+
+def test_learner_jupyterlab_shows_work_only_and_no_instructor_tools(browser, learner_lab):
+    url, work = learner_lab
+    with urllib.request.urlopen(f"{url}/api/contents", timeout=10) as r:
+        root = {item["name"] for item in json.load(r)["content"]}
+    assert {"start_here.ipynb", "assignment1", "assignment2", "assignment3", "images"} <= root
+    assert not root & {"solutions", "instructor", "notebooks", "tests", "start.py"}
+    # No news pop-up, line numbers on: defaults that start.py's server sets (JupyterLab's own
+    # defaults are "none", which asks, and no line numbers); the learner may still change them.
+    for plugin, name, key, value in [("apputils-extension:notification", "fetchNews", None, "false"),
+                                     ("notebook-extension:tracker", "codeCellConfig", "lineNumbers", True)]:
+        with urllib.request.urlopen(f"{url}/lab/api/settings/@jupyterlab/{plugin}", timeout=10) as r:
+            default = json.load(r)["schema"]["properties"][name]["default"]
+        assert (default if key is None else default[key]) == value, (plugin, default)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{url}/")  # the server's default URL: the start page
+        try:
+            page.wait_for_selector(".jp-RenderedMarkdown h1:has-text('Start here')", timeout=90_000)
+        except Exception:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "failed-learner-start-page.png"))
+            raise
+        assert page.url.endswith("/lab/tree/start_here.ipynb"), page.url
+        labels = menu_labels(page)
+        assert "Nbgrader" not in labels, labels
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "learner-start-page.png"))
+        # The server side of Formgrader is off too.
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{url}/formgrader", timeout=10).close()
+        # A link of the start page opens its notebook, whose figures load.
+        page.click(".jp-RenderedMarkdown a:text-is('Convolution step by step: Part 1: the forward pass')")
+        page.wait_for_selector(".lm-TabBar-tabLabel:text-is('part1_forward.ipynb')", timeout=60_000)
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+        notebook.locator(".jp-RenderedMarkdown img").first.wait_for(timeout=60_000)
+        page.wait_for_function(
+            """() => {
+                const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+                const imgs = [...panel.querySelectorAll('.jp-RenderedMarkdown img')];
+                return imgs.length === 5 && imgs.every(i => i.complete && i.naturalWidth > 0);
+            }""", timeout=60_000)
+        # Line numbers are on, so that "line N" in a message can be found.
+        assert notebook.locator(".jp-CodeCell .cm-lineNumbers").count() > 0
+        notebook.locator(".jp-RenderedMarkdown img").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "learner-part1-figure.png"))
+        # The last part of the notebook links to the next one.
+        link = notebook.locator(".jp-RenderedMarkdown a:text-is('part 2, the backward pass')")
+        assert "/assignment1/part2_backward.ipynb" in link.get_attribute("href")
+        link.scroll_into_view_if_needed()
+        link.click()
+        page.wait_for_selector(".lm-TabBar-tabLabel:text-is('part2_backward.ipynb')", timeout=60_000)
+    finally:
+        page.close()
+        stop_kernels(url)
+
+
+def test_plain_jupyterlab_keeps_formgrader(browser, lab):
+    """The instructor's `jupyter lab` in the same environment still has nbgrader's tools (and
+    JupyterLab's own defaults, which the learner's server changes)."""
+    url, _ = lab
+    with urllib.request.urlopen(f"{url}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+                                timeout=10) as r:
+        assert json.load(r)["schema"]["properties"]["fetchNews"]["default"] == "none"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{url}/lab?reset")
+        assert "Nbgrader" in menu_labels(page)
+        page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
+        page.wait_for_selector(".lm-Menu-itemLabel:text-is('Formgrader')", timeout=10_000)
+    finally:
+        page.close()
+
+
+# A student bundle of Assignment 1 only, unpacked ------------------------------------------
+
+@pytest.fixture(scope="module")
+def bundle_lab(tmp_path_factory, jupyter_home):
+    """JupyterLab over an unpacked bundle of Assignment 1. Its kernels run in an environment
+    of their own that sees the bundle's cnnbook and public_tests and this environment's
+    third-party packages, but not the repository's own packages (no instructor, no editable
+    install of the workbook), as a student's install of the bundle would."""
+    import sysconfig
+    import venv
+    import zipfile
+
+    from instructor import release
+
+    base = tmp_path_factory.mktemp("bundle")
+    zipfile.ZipFile(release.build_bundle(base / "b.zip", ["assignment1"])).extractall(base)
+    root = base / release.BUNDLE_NAME
+    kernel_env = base / "kernel-env"
+    venv.EnvBuilder(with_pip=False).create(kernel_env)
+    python = kernel_env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # A .pth line puts a folder on sys.path without running the .pth files in it (the
+    # editable install's finder is one), so the bundle's own packages come first.
+    (Path(site) / "bundle.pth").write_text(f"{root}\n{sysconfig.get_paths()['purelib']}\n")
+    probe = subprocess.run([str(python), "-c", (
+        "import cnnbook, public_tests, importlib.util\n"
+        "from cnnbook import checker\n"
+        "print(cnnbook.__file__, public_tests.__file__, importlib.util.find_spec('instructor'),"
+        " checker.available_suites('zero_pad'), checker.available_suites('im2col'))")],
+        capture_output=True, text=True, check=True, cwd=base).stdout.split()
+    assert probe[0].startswith(str(root)) and probe[1].startswith(str(root)), probe
+    assert probe[2:] == ["None", "['public']", "[]"], probe
+    kernels = base / "jupyter-path" / "kernels" / "python3"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python"}))
+    env = dict(os.environ, JUPYTER_PATH=str(base / "jupyter-path"))
+    quiet_settings(jupyter_home)
+    command = [sys.executable, "-m", "jupyter", "lab", *SERVER_OPTIONS, f"--ServerApp.root_dir={root}"]
+    with serve(command, root, "/api/status", "bundle-lab", env=env) as url:
+        with urllib.request.urlopen(f"{url}/api/kernelspecs", timeout=10) as r:
+            assert json.load(r)["kernelspecs"]["python3"]["spec"]["argv"][0] == str(python)
+        yield url, root
+
+
+def test_explorers_work_in_a_bundle_of_assignment1(browser, bundle_lab):
+    url, _ = bundle_lab
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        open_and_run(page, url, EXPLORER_NOTEBOOK, "bundle-explorers.png", "dA_prev[1, 1] =")
+        assert page.locator(".cnnbook-explorer").count() == 4
+        move_each_explorer(page, "bundle")
+        assert not page.query_selector_all(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    finally:
+        page.close()
+        stop_kernels(url)

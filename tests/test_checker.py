@@ -90,11 +90,33 @@ def test_error_names_the_learners_line():
     assert "line" in str(err.value) and "np.pad(X, widths)" in str(err.value)
 
 
-def test_reference_helpers_are_swapped_in(solution):
-    """conv_forward is judged on its own: a broken zero_pad in its globals does not matter."""
+def test_reference_helpers_are_swapped_in(solution, capsys):
+    """conv_forward is judged on its own: a broken zero_pad in its globals does not matter,
+    but its line says that it passed only with correct helpers in place of the learner's."""
     env = {"np": np, "zero_pad": lambda X, pad: X, "conv_single_step": lambda a, W, b: 0.0}
     exec(solutions_source("conv_forward"), env)
-    check("conv_forward", env["conv_forward"])
+    note = check("conv_forward", env["conv_forward"])
+    line = capsys.readouterr().out
+    assert ("conv_forward passes all public tests, but only with a correct zero_pad and "
+            "conv_single_step in place of yours: your zero_pad and conv_single_step fail their "
+            "own checks") in line
+    assert note in line
+
+
+def test_a_swap_of_passing_helpers_says_nothing(solution, capsys):
+    env = {"np": np, "zero_pad": solution["zero_pad"], "conv_single_step": solution["conv_single_step"]}
+    exec(solutions_source("conv_forward"), env)
+    assert check("conv_forward", env["conv_forward"]) == ""
+    assert "\x1b[92mconv_forward passes all public tests.\x1b[0m" in capsys.readouterr().out
+
+
+def test_a_class_names_its_failing_helper(solution, capsys):
+    env = {"np": np, "__name__": "learner", "im2col": solution["im2col"],
+           "col2im": lambda col, shape, *a: np.zeros(shape)}
+    exec(solutions_source("Convolution", "assignment2"), env)
+    check("Convolution", env["Convolution"])
+    assert ("Convolution passes all public tests, but only with a correct col2im in place of "
+            "yours: your col2im fails its own check") in capsys.readouterr().out
 
 
 def test_without_references_a_broken_helper_is_blamed(monkeypatch, solution):

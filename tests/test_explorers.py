@@ -18,6 +18,7 @@ from cnnbook.explorers.convolution import conv_state
 from cnnbook.explorers.gradients import grad_state
 from cnnbook.explorers.padding import padding_state
 from cnnbook.explorers.pooling import parse_matrix, pool_state
+from instructor import explorer_oracles
 
 GRADED = ["zero_pad", "conv_single_step", "conv_forward", "pool_forward", "conv_backward",
           "create_mask_from_window", "distribute_value", "pool_backward"]
@@ -249,6 +250,24 @@ def test_convolution_compares_the_learner_function():
     assert "expected the pair (Z, cache)" in only_z.forward.message
 
 
+def test_an_explorer_under_a_failed_check_shows_no_tick():
+    """A conv_forward that ignores the stride is right at the explorer's default stride 1:
+    the line says that its check fails, and on which case, instead of a tick."""
+    def ignores_stride(A_prev, W, b, hp):
+        Z, _ = good_conv_forward(A_prev, W, b, {**hp, "stride": 1})
+        return Z, (A_prev, W, b, hp)
+
+    s = conv_state(conv_forward=ignores_stride)
+    assert s.forward.status == "matches" and s.forward.failure
+    lines = _core.check_lines(s.forward, "output Z")
+    assert [kind for kind, _ in lines] == ["error"]
+    assert "fails its check above: conv_forward:" in lines[0][1] and "stride" in lines[0][1]
+    assert "✓" not in convolution.render(s)
+    good = conv_state(conv_forward=good_conv_forward)
+    assert _core.check_lines(good.forward, "output Z")[0][0] == "ok"
+    assert "✓" in convolution.render(good)
+
+
 def test_convolution_checks_the_learner_single_step():
     def right(a, W, b):
         return np.sum(a * W) + b.item()
@@ -256,8 +275,9 @@ def test_convolution_checks_the_learner_single_step():
     assert conv_state(conv_single_step=right).single[0] == "ok"
     kind, text = conv_state(conv_single_step=lambda a, W, b: np.sum(a * W + b)).single
     assert kind == "bad" and "added to each of the 9 products" in text
+    # Right numbers, but an array of shape (1, 1, 1): its check fails, so no "ok" here.
     kind, text = conv_state(conv_single_step=lambda a, W, b: np.sum(a * W) + b).single
-    assert kind == "ok" and "b.item()" in text
+    assert kind == "error" and "b.item()" in text and "fails its check above" in text
     assert "not implemented yet" in conv_state(conv_single_step=stub).single[1]
 
 
@@ -348,7 +368,7 @@ def test_pooling_compares_the_learner_functions():
 def numeric_gradient(x, w, dz, stride, pad, wrt):
     """d(sum(Z · dZ)) by central differences: an independent check of the routing."""
     def loss(x, w):
-        return float(np.sum(convolution.slide(np.pad(x, pad), w, 0.0, stride) * dz))
+        return float(np.sum(explorer_oracles.slide(np.pad(x, pad), w, 0.0, stride)[0] * dz))
     target = x if wrt == "x" else w
     grad = np.zeros(target.shape)
     for idx in np.ndindex(target.shape):

@@ -1,5 +1,6 @@
 """The README's two commands in a fresh clone, as a new user runs them."""
 
+import json
 import os
 import shutil
 import signal
@@ -57,7 +58,7 @@ def test_setup_and_open_command(clone):
         while True:
             assert proc.poll() is None, log.read_text()
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/work/assignment1",
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/assignment1",
                                             timeout=5) as r:
                     listing = r.read().decode()
                 break
@@ -65,13 +66,21 @@ def test_setup_and_open_command(clone):
                 assert time.time() < deadline, "JupyterLab did not start"
                 time.sleep(1)
         assert "part2_backward.ipynb" in listing and "part1_forward.ipynb" in listing
+        # work/ is the root: the solutions and the instructor's files are not in view.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents", timeout=10) as r:
+            root = {item["name"] for item in json.load(r)["content"]}
+        assert {"start_here.ipynb", "assignment1", "images"} <= root
+        assert not root & {"solutions", "instructor", "notebooks", "tests"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=10) as r:
             assert r.status == 200
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
-    assert "nbgrader will not work" not in log.read_text()
+    text = log.read_text()
+    assert "nbgrader will not work" not in text
+    assert "[2/3] Installing" in text  # progress shown, a line per stage
+    assert not (clone / "work" / "assignment3" / "fast_layers.py").exists()  # only on request
     assert mine.read_text() == "my answers"
     assert (clone / "notebooks" / "assignment1" / "part2_backward.ipynb").read_bytes() == \
         (clone / "work" / "assignment1" / "part2_backward.ipynb").read_bytes()

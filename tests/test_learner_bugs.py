@@ -998,7 +998,7 @@ BUGS = [
     # distribute_value
     pytest.param("distribute_value", distribute_value_dz_everywhere, "every cell got dz itself",
                  id="distribute_value-dz-everywhere"),
-    pytest.param("distribute_value", distribute_value_over_n_H, "gets dz / (n_H * n_W)",
+    pytest.param("distribute_value", distribute_value_over_n_H, "gets dz / (f_H * f_W)",
                  id="distribute_value-divides-by-n_H"),
     pytest.param("distribute_value", distribute_value_stub, "distribute_value " + NOT_IMPLEMENTED,
                  id="distribute_value-stub"),

@@ -7,8 +7,10 @@ Each ``explore_*`` returns a widget; the last line of a cell displays it. Pass y
 functions to see your results beside the expected ones, with every difference framed;
 without them (or before they are written) the expected pictures are shown alone.
 
-The explorers compute what they show themselves, with helpers that are not named like
-the exercises. Each module keeps its pure state (``*_state``: what is highlighted, the
+The explorers compute no expected result themselves: the expected outputs and gradients
+come from arrays stored for every setting their controls allow (``_expected``), or, for a
+matrix typed into the pooling explorer, from the learner's own functions once they pass their
+checks. Each module keeps its pure state (``*_state``: what is highlighted, the
 formulas, the messages) apart from its drawing (``render``), so both are testable
 without a browser.
 """

@@ -84,6 +84,7 @@ class Check:
     message: str = ""                # why there is no value, or how it differs
     diffs: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> expected value
     note: str = ""                   # an extra remark (which tie convention it follows)
+    failure: str = ""                # why the function fails its graded check, if it does
 
     @property
     def status(self) -> str:
@@ -106,7 +107,65 @@ def check(name: str, fn: Callable | None, args: tuple, read: Callable[[Any], np.
     result, message = attempt(name, fn, *args)
     if message:
         return Check(name, True, message=message)
-    return compare(name, result, read, expected, what, alternatives)
+    found = compare(name, result, read, expected, what, alternatives)
+    found.failure = check_failure(name, fn)
+    return found
+
+
+_FAILURES: dict = {}
+_NOT_WRITTEN: set = set()
+
+
+def _key(name: str, fn):
+    try:
+        key = (name, fn)
+        hash(key)
+        return key
+    except TypeError:
+        return (name, id(fn))
+
+
+def check_failure(name: str, fn) -> str:
+    """Why the learner's ``fn`` fails the public check of exercise ``name`` ("" if it passes,
+    or if it is not implemented yet), computed once per function. A function that passes only
+    with correct helpers swapped in for failing ones of the learner's counts as failing: the
+    explorer runs it with the learner's own helpers."""
+    if not callable(fn):
+        return ""
+    key = _key(name, fn)
+    if key not in _FAILURES:
+        import contextlib
+        import io
+
+        from cnnbook.checker import CheckFailed, NotImplementedYet
+        from cnnbook.checker import check as run_check
+
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _FAILURES[key] = run_check(name, fn, quiet=True)
+        except NotImplementedYet:
+            _FAILURES[key] = ""
+            _NOT_WRITTEN.add(key)
+        except CheckFailed as err:
+            _FAILURES[key] = str(err)
+        except Exception as err:  # a check never raises anything else; say so rather than hide it
+            _FAILURES[key] = f"its check stopped with {type(err).__name__}: {err}"
+    return _FAILURES[key]
+
+
+def passes(name: str, fn) -> bool:
+    """Whether the learner's ``fn`` is written and passes the public check of ``name``."""
+    return callable(fn) and not check_failure(name, fn) and _key(name, fn) not in _NOT_WRITTEN
+
+
+def gate(kind: str, text: str, name: str, failure: str) -> tuple[str, str]:
+    """An "ok" line turned into a warning when the function fails its check: what is right at
+    this setting says nothing of the case the check failed on."""
+    if kind != "ok" or not failure:
+        return kind, text
+    return "error", (f"{text.rstrip('.')} at this setting, but your {name} fails its check "
+                     f"above: {failure} Try that case here.")
 
 
 def compare(name: str, result, read: Callable[[Any], np.ndarray], expected: np.ndarray, what: str,
@@ -134,7 +193,8 @@ def check_lines(c: Check, what: str) -> list[tuple[str, str]]:
         return [("error", c.message)]
     if c.status == "differs":
         return [("bad", c.message)]
-    return [("ok", f"your {c.name} gives the expected {what}." + (f" {c.note}" if c.note else ""))]
+    return [gate("ok", f"your {c.name} gives the expected {what}." + (f" {c.note}" if c.note else ""),
+                 c.name, c.failure)]
 
 
 # Window arithmetic ----------------------------------------------------------------

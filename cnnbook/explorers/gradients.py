@@ -12,22 +12,10 @@ from cnnbook.drawing import EMPHASIS, PAD_FILL, SOURCE, WINDOW, Panel, figure
 from cnnbook.explorers import _core as core
 from cnnbook.explorers._core import Check
 from cnnbook.explorers.convolution import BIAS, W_BIG, X_BIG
-from cnnbook.explorers.pooling import route
+from cnnbook.explorers import _expected
 
 LAYERS = {"conv": "convolution", "max": "max pooling", "average": "average pooling"}
 COVER = "#0072b2"  # Okabe-Ito blue: the outline of each window that covers the chosen input
-
-
-def conv_grads(padded: np.ndarray, w: np.ndarray, dz: np.ndarray, stride: int):
-    """Gradients of one 2-D convolution: on the padded input, on the filter, on the bias."""
-    f = w.shape[0]
-    dpad, dw = np.zeros(padded.shape), np.zeros(w.shape)
-    for h in range(dz.shape[0]):
-        for v in range(dz.shape[1]):
-            r0, c0 = h * stride, v * stride
-            dpad[r0:r0 + f, c0:c0 + f] += w * dz[h, v]
-            dw += padded[r0:r0 + f, c0:c0 + f] * dz[h, v]
-    return dpad, dw, float(dz.sum())
 
 
 @dataclass
@@ -110,7 +98,12 @@ def _p(v: float) -> str:
 
 
 def _conv(s: GradState, conv_backward) -> None:
-    dpad, s.dw, s.db = conv_grads(s.padded, s.w, s.dz, s.stride)
+    found = _expected.get("conv_backward", s.padded, s.w, s.dz, s.stride)
+    if found is None:
+        s.error = "the expected gradients of this setting are not stored: they cannot be shown."
+        s.dz = None
+        return
+    dpad, s.dw, s.db = found[0], found[1], float(found[2])
     s.dprev = dpad[s.pad:s.pad + s.n, s.pad:s.pad + s.n]
     f, st = s.f, s.stride
     if s.target == "input":
@@ -174,6 +167,7 @@ def _conv(s: GradState, conv_backward) -> None:
         "weight": core.compare("conv_backward", d_w, lambda r: core.as_array(
             r, (f, f, 1, 1), "dW")[:, :, 0, 0], s.dw, "dW")}
     s.learner = checks[s.target]
+    s.learner.failure = core.check_failure("conv_backward", conv_backward)
     other = checks["weight" if s.target == "input" else "input"]
     label = "dW" if s.target == "input" else "dA_prev"
     if other.status != "matches":
@@ -190,7 +184,12 @@ def _conv(s: GradState, conv_backward) -> None:
 
 def _pool(s: GradState, pool_backward) -> None:
     mode, f, st = s.layer, s.f, s.stride
-    s.dprev, sent = route(s.x, s.dz, f, st, mode)
+    found = _expected.get("pool_routes", s.x, s.dz, f, st, mode, False)
+    if found is None:
+        s.error = "the expected gradients of this setting are not stored: they cannot be shown."
+        s.dz = None
+        return
+    s.dprev, sent = found[0].sum(axis=(0, 1)), _expected.sent_from(found[0])
     r, c = s.row, s.col
     received = {(h, v): a for h, v, a in sent.get((r, c), [])}
     for h in range(s.n_out):
@@ -232,7 +231,7 @@ def _pool(s: GradState, pool_backward) -> None:
     a_prev = s.x[None, :, :, None]
     alternatives = {}
     if mode == "max":
-        first, _ = route(s.x, s.dz, f, st, mode, first_only=True)
+        first = _expected.get("pool_routes", s.x, s.dz, f, st, mode, True)[0].sum(axis=(0, 1))
         if not np.array_equal(first, s.dprev):
             alternatives["At a tie it sends the gradient to the first maximum only, as argmax "
                          "does: that is right too."] = first

@@ -10,6 +10,7 @@ import numpy as np
 
 from cnnbook.drawing import EMPHASIS, PALETTE, SOURCE, WINDOW, Panel, figure
 from cnnbook.explorers import _core as core
+from cnnbook.explorers import _expected
 from cnnbook.explorers._core import Check
 
 # The 4 × 4 input of the notebooks' worked example, and one with ties (as after a ReLU).
@@ -17,6 +18,8 @@ EXAMPLE = np.array([[1, 3, 2, 0], [4, 6, 5, 1], [7, 2, 0, 3], [1, 8, 4, 2]])
 TIES = np.array([[0, 0, 2, 2, 1], [0, 0, 1, 2, 0], [3, 1, 0, 0, 3], [1, 3, 0, 0, 3], [2, 0, 1, 2, 2]])
 MAX_SIDE = 8
 MAX_MINIATURES = 36
+# The "random matrix" button cycles through this many matrices, whose views are stored.
+RANDOM_MATRICES = 20
 
 
 def parse_matrix(text: str) -> tuple[np.ndarray | None, str]:
@@ -48,29 +51,6 @@ def random_matrix(seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     side = int(rng.integers(4, 7))
     return rng.integers(0, 10, size=(side, side))
-
-
-def pool_grid(x: np.ndarray, f: int, stride: int, mode: str) -> np.ndarray:
-    """Max or average pooling of a 2-D grid (no padding)."""
-    n_h, n_w = (x.shape[0] - f) // stride + 1, (x.shape[1] - f) // stride + 1
-    reduce = np.max if mode == "max" else np.mean
-    return np.array([[reduce(x[h * stride:h * stride + f, v * stride:v * stride + f])
-                      for v in range(n_w)] for h in range(n_h)], dtype=float)
-
-
-def route(x: np.ndarray, da: np.ndarray, f: int, stride: int, mode: str, first_only: bool = False):
-    """Send each output gradient back to its window: to the maxima (every tied one, or the
-    first only) or shared equally. Returns dA_prev and, per input cell, what each window sent."""
-    dprev = np.zeros(x.shape)
-    sent: dict[tuple[int, int], list[tuple[int, int, float]]] = {}
-    for h in range(da.shape[0]):
-        for v in range(da.shape[1]):
-            r0, c0 = h * stride, v * stride
-            for r, c in _receivers(x[r0:r0 + f, c0:c0 + f], mode, first_only):
-                amount = da[h, v] if mode == "max" else da[h, v] / (f * f)
-                dprev[r0 + r, c0 + c] += amount
-                sent.setdefault((r0 + r, c0 + c), []).append((h, v, float(amount)))
-    return dprev, sent
 
 
 def _receivers(window: np.ndarray, mode: str, first_only: bool) -> list[tuple[int, int]]:
@@ -149,9 +129,19 @@ def pool_state(x: np.ndarray = EXAMPLE, f: int = 2, stride: int = 2, mode: str =
     state.row, state.col = min(max(row, 0), n_h - 1), min(max(col, 0), n_w - 1)
     state.unreached_rows = core.unreached(x.shape[0], f, stride, n_h)
     state.unreached_cols = core.unreached(x.shape[1], f, stride, n_w)
-    state.a = pool_grid(x, f, stride, mode)
     state.da = np.arange(1, n_h * n_w + 1, dtype=float).reshape(n_h, n_w)
-    state.dprev, state.sent = route(x, state.da, f, stride, mode)
+    forward = _expected.get("pool_forward", x, f, stride, mode)
+    routes = _expected.get("pool_routes", x, state.da, f, stride, mode, False)
+    first = _expected.get("pool_routes", x, state.da, f, stride, mode, True) if mode == "max" else None
+    if forward is None or routes is None:
+        forward, routes, why = _from_learner(x, state.da, f, stride, mode, pool_forward, pool_backward)
+        if why:
+            state.error = why
+            state.da = None
+            return state
+        first = None  # the learner's own convention is the expected one here
+    state.a = forward[0]
+    state.dprev, state.sent = routes[0].sum(axis=(0, 1)), _expected.sent_from(routes[0])
     for h in range(n_h):
         for v in range(n_w):
             win = x[h * stride:h * stride + f, v * stride:v * stride + f]
@@ -168,15 +158,44 @@ def pool_state(x: np.ndarray = EXAMPLE, f: int = 2, stride: int = 2, mode: str =
         lambda r: core.as_array(_first(r), (1, n_h, n_w, 1), "A")[0, :, :, 0], state.a,
         f"{mode}-pooled output A")
     alternatives = {}
-    if mode == "max" and state.ties:
-        first, _ = route(x, state.da, f, stride, mode, first_only=True)
+    if mode == "max" and state.ties and first is not None:
         alternatives["At a tie it sends the gradient to the first maximum only, as argmax does: "
-                     "that is right too."] = first
+                     "that is right too."] = first[0].sum(axis=(0, 1))
     state.backward = core.check(
         "pool_backward", pool_backward, (state.da[None, :, :, None], (a_prev, hp), mode),
         lambda r: core.as_array(r, a_prev.shape, "dA_prev")[0, :, :, 0], state.dprev,
         "gradient dA_prev", alternatives)
     return state
+
+
+def _from_learner(x, da, f, stride, mode, pool_forward, pool_backward):
+    """The views of a matrix that nothing stored covers (one typed in), from the learner's own
+    pool_forward and pool_backward once they pass their checks: (forward, routes, "") or
+    (None, None, why they cannot be shown)."""
+    why = ("The expected views of a matrix of your own come from your pool_forward and "
+           "pool_backward once they pass their checks (the example, the matrix with ties and the "
+           "random matrices have theirs stored)")
+    if not (core.passes("pool_forward", pool_forward) and core.passes("pool_backward", pool_backward)):
+        return None, None, why + ": pass them to the explorer, or use those matrices."
+    hp = {"f": f, "stride": stride}
+    a_prev = x[None, :, :, None]
+    result, message = core.attempt("pool_forward", pool_forward, a_prev, hp, mode)
+    try:
+        if message:
+            raise core.Unusable(message)
+        forward = core.as_array(_first(result), (1,) + da.shape + (1,), "A")[0, :, :, 0]
+        routes = np.zeros(da.shape + x.shape)
+        for h, v in np.ndindex(*da.shape):
+            one = np.zeros(da.shape)
+            one[h, v] = da[h, v]
+            got, message = core.attempt("pool_backward", pool_backward, one[None, :, :, None],
+                                        (a_prev, hp), mode)
+            if message:
+                raise core.Unusable(message)
+            routes[h, v] = core.as_array(got, a_prev.shape, "dA_prev")[0, :, :, 0]
+    except core.Unusable as err:
+        return None, None, f"{why}; here they could not: {err}"
+    return (forward,), (routes,), ""
 
 
 def _first(result):
@@ -408,7 +427,7 @@ def explore_pooling(pool_forward=None, pool_backward=None):
         return render(state, problem)
 
     def new_matrix(button):
-        last["seed"] += 1
+        last["seed"] = last["seed"] % RANDOM_MATRICES + 1
         text.value = matrix_text(random_matrix(last["seed"]) if button is shuffle else TIES)
 
     shuffle.on_click(new_matrix)

@@ -453,9 +453,9 @@ def _distribute_value(target):
             raise case_failed(name, case, f"the result has shape {got.shape}, expected {shape}",
                               "return an array of the given shape, e.g. np.ones(shape) * average")
         if not np.allclose(got, share, **TOL):
-            hint = "each of the n_H * n_W cells gets dz / (n_H * n_W)"
+            hint = "each of the f_H * f_W cells of the window gets dz / (f_H * f_W)"
             if np.allclose(got, dz):
-                hint = "every cell got dz itself: divide it by the number of cells, n_H * n_W"
+                hint = "every cell got dz itself: divide it by the number of cells, f_H * f_W"
             raise case_failed(name, case, f"got the values {np.unique(got)[:3].tolist()}, "
                               f"expected {share} everywhere", hint)
 
