@@ -3,7 +3,7 @@
     python benchmarks/explorers.py [--repeat N]
 
 Starts JupyterLab on 127.0.0.1 (the browser tests' own launcher, in a throwaway Jupyter home),
-opens notebooks/explorers/explorers.ipynb in headless Chromium and runs it. Then, for each
+opens notebooks/assignment1/explorers.ipynb in headless Chromium and runs it. Then, for each
 explorer, it focuses one slider and presses ArrowRight / ArrowLeft N times, one change at a
 time, and measures from the key press (a keydown listener in the page) to the first frame
 after the view's HTML has changed (a MutationObserver, then requestAnimationFrame): the
@@ -80,7 +80,7 @@ def main() -> int:
                 sync_playwright() as p:
             browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            open_and_run(page, url, "notebooks/explorers/explorers.ipynb", "benchmark.png",
+            open_and_run(page, url, "notebooks/assignment1/explorers.ipynb", "benchmark.png",
                          "dA_prev[1, 1] =")
             page.evaluate("() => document.addEventListener('keydown', "
                           "() => { window.__keydown = performance.now(); }, true)")

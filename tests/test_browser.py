@@ -100,13 +100,10 @@ def serve(command: list[str], root: Path, probe: str, name: str, env: dict | Non
 
 
 def lab_root(root: Path, home: Path) -> list[str]:
-    """Copy the workbook's notebooks and images into ``root``, quieten JupyterLab's settings in
-    the isolated ``home``; return the command that serves ``root``."""
+    """Copy the workbook's notebooks into ``root`` (their figures travel inside them), quieten
+    JupyterLab's settings in the isolated ``home``; return the command that serves ``root``."""
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copytree(ROOT / "solutions", root / "solutions")
-    # The notebooks show ../images/, where start.py puts the figures in work/.
-    for folder in ("notebooks", "solutions"):
-        shutil.copytree(ROOT / "images", root / folder / "images")
     quiet_settings(home)
     # No token and no XSRF check: a throwaway server on 127.0.0.1 that the tests also call.
     return [sys.executable, "-m", "jupyter", "lab", *SERVER_OPTIONS, f"--ServerApp.root_dir={root}"]
@@ -269,7 +266,7 @@ def test_assignment2_solution_in_jupyterlab(browser, lab):
 
 # The explorers -------------------------------------------------------------------------
 
-EXPLORER_NOTEBOOK = "notebooks/explorers/explorers.ipynb"
+EXPLORER_NOTEBOOK = "notebooks/assignment1/explorers.ipynb"
 # Per explorer: the slider moved one step right, what its view says before and after.
 MOVES = [("padding", "pad", "zero_pad(X, 1).shape", "zero_pad(X, 2).shape"),
          ("convolution", "output col", "Z[0, 0] =", "Z[0, 1] ="),
@@ -323,9 +320,9 @@ def test_explorers_in_jupyterlab(browser, lab):
 def voila(tmp_path_factory):
     """Voila serving the explorer notebook alone, as a page without code."""
     root = tmp_path_factory.mktemp("voila")
-    shutil.copytree(ROOT / "notebooks" / "explorers", root / "explorers")
+    shutil.copytree(ROOT / "notebooks" / "assignment1", root / "assignment1")
     command = [sys.executable, "-m", "voila", "--no-browser", "--Voila.ip=127.0.0.1", "--port={port}",
-               "explorers/explorers.ipynb"]
+               "assignment1/explorers.ipynb"]
     with serve(command, root, "/voila/static/", "voila") as url:
         yield url
 
@@ -356,7 +353,6 @@ def learner_lab(tmp_path_factory, jupyter_home):
     start.WORK = base / "work"
     try:
         start.copy_notebooks()
-        start.copy_images()
         start.write_start_page()
         cmd, env = start.learner_lab(SERVER_OPTIONS, base=base / "learner-config")
     finally:
@@ -376,7 +372,7 @@ def test_learner_jupyterlab_shows_work_only_and_no_instructor_tools(browser, lea
     url, work = learner_lab
     with urllib.request.urlopen(f"{url}/api/contents", timeout=10) as r:
         root = {item["name"] for item in json.load(r)["content"]}
-    assert {"start_here.ipynb", "assignment1", "assignment2", "assignment3", "images"} <= root
+    assert {"start_here.ipynb", "assignment1", "assignment2", "assignment3"} <= root
     assert not root & {"solutions", "instructor", "notebooks", "tests", "start.py"}
     # No news pop-up, line numbers on: defaults that start.py's server sets (JupyterLab's own
     # defaults are "none", which asks, and no line numbers); the learner may still change them.

@@ -1,6 +1,8 @@
 """nbgrader round trip in a temporary course folder, and the staleness of notebooks/."""
 
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,8 @@ pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "assignment1"
 GRADED = {"assignment1": 8, "assignment2": 5, "assignment3": 5}
+GRADED_A1 = ("zero_pad", "conv_single_step", "conv_forward", "pool_forward", "conv_backward",
+             "create_mask_from_window", "distribute_value", "pool_backward")
 
 # One learner bug per exercise family; each must cost that exercise's points only.
 BUGS = {
@@ -208,3 +212,50 @@ def test_validate_tells_a_learner_what_still_fails(tmp_path, source, passes):
         assert "Success! Your notebook passes all the tests." in out, out
     else:
         assert "VALIDATION FAILED" in out and "conv_backward is not implemented yet" in out, out
+
+
+def test_stock_nbgrader_follows_the_readme(tmp_path):
+    """nbgrader's own commands on a fresh copy of the workbook, as the README's stock route says:
+    generate_assignment first, then autograde; no warning about the workbook's own cells beyond
+    nbgrader's notice that the hidden tests were restored, and the same scores as cnnbook-grade."""
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    from instructor.grading import cli
+    course = tmp_path / "clone"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for rel in filter(None, tracked.decode().split("\0")):
+        if (ROOT / rel).is_file():
+            (course / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, course / rel)
+    sol = answer_sources()
+    learners = {"perfect": sol, "untouched": {}, "bug": {**sol, "conv_backward": BUGS["conv_backward"]}}
+    for student, answers in learners.items():
+        submit(course, student, answers)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    output = ""
+    for command in (["generate_assignment", ASSIGNMENT, "--force"], ["autograde", ASSIGNMENT]):
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *command], cwd=course, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        output += done.stdout + done.stderr
+    assert "explore_" not in output
+    # Besides nbgrader's notice that --force replaced notebooks/ and ipykernel's about its
+    # transport, the only warnings are that each test cell's hidden tests were restored.
+    warned = [line for line in output.splitlines() if "WARNING" in line and "Kernel is running over TCP" not in line
+              and "Removing existing assignment" not in line]
+    hidden = {f"{gid}_test" for gid in GRADED_A1}
+    for line in warned:
+        restored = re.match(r"\[AutogradeApp \| WARNING\] Attribute 'checksum' for cell (\w+) has changed", line)
+        assert restored and restored[1] in hidden, line
+    stock = {student: scores(course, student) for student in learners}
+    assert stock["perfect"] == {ex: (p, p) for ex, (_, p) in stock["perfect"].items()}
+
+    assert cli.main([ASSIGNMENT, "--course", str(course), "--timeout", "10", "--no-feedback", "--force"]) == 0
+    with open(course / "grading" / ASSIGNMENT / "grades.csv", newline="", encoding="utf-8") as f:
+        ours = {row["student_id"]: row for row in csv.DictReader(f)}
+    for student in learners:
+        assert {ex: float(ours[student][ex]) for ex in stock[student]} == \
+            {ex: score for ex, (score, _) in stock[student].items()}, student

@@ -12,10 +12,10 @@ from instructor.execute import copy_with_files
 SOLUTIONS = sorted((ROOT / "solutions").rglob("*.ipynb"))
 STUDENT = sorted((ROOT / "notebooks").rglob("*.ipynb"))
 # The explorer notebook has no exercises; it has a test of its own below.
-ASSIGNED_SOLUTIONS = [p for p in SOLUTIONS if p.parent.name != "explorers"]
-ASSIGNED_STUDENT = [p for p in STUDENT if p.parent.name != "explorers"]
-EXPLORERS = [ROOT / "solutions" / "explorers" / "explorers.ipynb",
-             ROOT / "notebooks" / "explorers" / "explorers.ipynb"]
+ASSIGNED_SOLUTIONS = [p for p in SOLUTIONS if p.name != "explorers.ipynb"]
+ASSIGNED_STUDENT = [p for p in STUDENT if p.name != "explorers.ipynb"]
+EXPLORERS = [ROOT / "solutions" / "assignment1" / "explorers.ipynb",
+             ROOT / "notebooks" / "assignment1" / "explorers.ipynb"]
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ def shows_a_widget(cell) -> bool:
 
 
 def explorer_cells(nb) -> list:
-    return [c for c in nb.cells if (grade_id(c) or "").startswith("explore_")]
+    return [c for c in nb.cells if c.get("id", "").startswith("explore-")]
 
 
 @pytest.mark.parametrize("path", ASSIGNED_SOLUTIONS, ids=lambda p: p.name)
@@ -84,14 +84,16 @@ def test_student_notebook_has_stubs_not_solutions(path):
 
 
 def test_assignment_1_shows_an_explorer_after_each_layer():
-    for name, expected in [("part1_forward", ["explore_padding", "explore_convolution", "explore_pooling"]),
-                           ("part2_backward", ["explore_gradients", "explore_pooling"])]:
+    for name, expected in [("part1_forward", ["explore-padding", "explore-convolution", "explore-pooling"]),
+                           ("part2_backward", ["explore-gradients", "explore-pooling"])]:
         for root in ("solutions", "notebooks"):
             nb = json.loads((ROOT / root / "assignment1" / f"{name}.ipynb").read_text(encoding="utf-8"))
-            ids = [grade_id(c) for c in nb["cells"]]
-            assert [i for i in ids if (i or "").startswith("explore_")] == expected, (root, name)
-            for gid in expected:  # right after the graded check of the exercise it illustrates
-                assert is_graded(nb["cells"][ids.index(gid) - 1]), (root, name, gid)
+            ids = [c.get("id") for c in nb["cells"]]
+            assert [i for i in ids if (i or "").startswith("explore-")] == expected, (root, name)
+            for cid in expected:  # right after the graded check of the exercise it illustrates
+                assert is_graded(nb["cells"][ids.index(cid) - 1]), (root, name, cid)
+                # Optional and ungraded: a plain cell, so nbgrader's gradebook never looks for it.
+                assert "nbgrader" not in nb["cells"][ids.index(cid)]["metadata"], (root, name, cid)
 
 
 @pytest.mark.parametrize("path", EXPLORERS, ids=lambda p: p.parent.parent.name)

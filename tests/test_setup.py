@@ -141,7 +141,7 @@ def test_bundle_holds_only_the_assignments_asked_for(tmp_path):
     names = zipfile.ZipFile(path).namelist()
     prefix = release.BUNDLE_NAME + "/notebooks/"
     folders = {n[len(prefix):].split("/")[0] for n in names if n.startswith(prefix)}
-    assert folders == {"assignment1", "explorers"}
+    assert folders == {"assignment1"}
     # Assignment 3's given layers are Assignment 2's answers: never in a bundle without it.
     assert not [n for n in names if n.endswith("fast_layers.py")]
     # Only Assignment 1's public suite and expected arrays.
@@ -183,7 +183,7 @@ def test_start_page_lists_the_assignments_in_order_with_points_and_links(tmp_pat
     page = json.loads(start.write_start_page().read_text(encoding="utf-8"))
     text = page["cells"][0]["source"]
     links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
-    assert links == [nb.path for nb in course.NOTEBOOKS] + ["explorers/explorers.ipynb"]
+    assert links == [nb.path for nb in course.NOTEBOOKS] + ["assignment1/explorers.ipynb"]
     for link in links:
         assert (ROOT / "notebooks" / link).exists(), link
     assert f"**{sum(a.points for a in course.ASSIGNMENTS)}**" in text

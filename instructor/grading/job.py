@@ -153,10 +153,12 @@ def grade(job: Job | dict) -> dict:
         for name, notebook in source.items():
             path = folder / f"{name}.ipynb"
             nb_start = time.monotonic()
-            if not path.is_file():
-                why = f"no notebook {name}.ipynb was handed in"
-                # A notebook with nothing graded in it (the explorers) need not be handed in.
-                status = "missing" if notebook.tests or notebook.max_score else "ungraded"
+            graded = bool(notebook.tests or notebook.max_score)
+            if not path.is_file() or not graded:
+                # A notebook with nothing graded in it (the explorers) need not be handed in,
+                # and is not run: it can change no score.
+                why = f"no notebook {name}.ipynb was handed in" if graded else f"{name}.ipynb has nothing graded"
+                status = "missing" if graded else "ungraded"
                 record = {"status": status, "message": why, "autograded": None, "skipped": {},
                           "tests": [{**_missing(t, why), "notebook": name} for t in notebook.tests],
                           "signals": [], "unchanged_answers": [], "bounds": {}}
