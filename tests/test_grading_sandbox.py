@@ -118,7 +118,7 @@ def test_exit_and_interrupt_in_learner_code_are_ordinary_errors(box):
 
 
 def test_objects_and_arrays_behave_as_in_one_process(tmp_path):
-    from instructor.grading.checking import Learner, make_proxies
+    from instructor.grading.checking import RemoteLearner, make_proxies
 
     program = [(0, "import numpy as np\n"
                    "class Layer:\n"
@@ -126,7 +126,7 @@ def test_objects_and_arrays_behave_as_in_one_process(tmp_path):
                    "    def forward(self, x):\n        return x @ self.W\n"
                    "    def grow(self):\n        self.W += 1\n"
                    "def build(factory, W):\n    return factory(W).forward(np.ones(2))\n")]
-    learner = Learner(program, tmp_path, Limits(cell_timeout=5, memory=512 << 20), time.monotonic() + 60)
+    learner = RemoteLearner(program, tmp_path, Limits(cell_timeout=5, memory=512 << 20), time.monotonic() + 60)
     try:
         names = learner.ensure()
         learner.deadline_for_call = time.monotonic() + 30
@@ -155,11 +155,11 @@ def test_objects_and_arrays_behave_as_in_one_process(tmp_path):
 
 
 def test_the_grader_lends_no_module_or_function_through_its_objects(tmp_path):
-    from instructor.grading.checking import Learner, make_proxies
+    from instructor.grading.checking import RemoteLearner, make_proxies
 
     program = [(0, "def reach(ref):\n    return ref.tools.load\n"
                    "def use(ref):\n    return ref.twice(3)\n")]
-    learner = Learner(program, tmp_path, Limits(cell_timeout=5, memory=512 << 20), time.monotonic() + 60)
+    learner = RemoteLearner(program, tmp_path, Limits(cell_timeout=5, memory=512 << 20), time.monotonic() + 60)
 
     class Reference:
         tools = np  # a module at hand: the learner's code must not get it

@@ -49,8 +49,8 @@ def _identifier(name) -> bool:
         and not name.startswith("__cnnbook")
 
 
-class Learner:
-    """One notebook's code in a learner's process, restarted when it dies or times out.
+class RemoteLearner:
+    """The grader's side of one notebook's code in a learner's process, restarted when it dies or times out.
 
     A cell that never finishes or ends the process is skipped on the next start, so that
     the cells after it still define their functions (a kernel that died would lose them).
@@ -153,7 +153,7 @@ def _write_back(original, after) -> None:
             _write_back(o, a)
 
 
-def make_proxies(learner: Learner, names: dict) -> dict:
+def make_proxies(learner: RemoteLearner, names: dict) -> dict:
     """A proxy function for every function or callable the learner's code defined."""
     base: dict = {}
     proxies = {}
@@ -223,7 +223,7 @@ def _split_last(source: str):
     return compile(tree, "<test cell>", "exec"), None
 
 
-def run_test(test, setup_ns: dict, learner: Learner, cell_timeout: float) -> TestResult:
+def run_test(test, setup_ns: dict, learner: RemoteLearner, cell_timeout: float) -> TestResult:
     result = TestResult(test.grade_id, test.points)
     start = time.monotonic()
     out = io.StringIO()

@@ -29,38 +29,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from instructor.grading import deadline, gradebook, intake, lms, report
-from instructor.grading.files import atomic_write
+from instructor.grading.commit import commit
+from instructor.grading.files import content_hash
 from instructor.grading.job import Job, grade
 from instructor.grading.notebooks import check_contract, load_assignment
 from instructor.grading.sandbox import Limits, Sandbox, SandboxError, prepare_public
-
-ROOT = Path(__file__).resolve().parents[2]
-
+from instructor.grading.workers import Pool
+from instructor.paths import ROOT
 
 class Stop(Exception):
     """A reason not to grade, said before grading starts."""
-
-
-# Feedback (runs in a worker) --------------------------------------------------------------
-
-_apis: dict = {}
-
-
-def generate_feedback(course: str, db_url: str, assignment: str, student: str) -> str:
-    """nbgrader's feedback for one student, from the autograded notebooks and the gradebook
-    (nbgrader_config.py leaves the hidden tests out of it)."""
-    key = (course, db_url)
-    if key not in _apis:
-        from nbgrader.apps import NbGraderAPI
-
-        from instructor import release
-        config = release.nbgrader_config(Path(course))
-        config.CourseDirectory.db_url = db_url
-        _apis[key] = NbGraderAPI(config=config)
-    result = _apis[key].generate_feedback(assignment, student, force=True)
-    if not result["success"]:
-        raise RuntimeError(f"nbgrader generate_feedback failed for {student}:\n{result.get('log')}")
-    return student
 
 
 # Preflight ---------------------------------------------------------------------------------
@@ -73,15 +51,14 @@ def grader_hash(source_dir: Path) -> str:
     import public_tests
 
     import instructor
-    digest = hashlib.sha256()
-    files = sorted(source_dir.glob("*.ipynb")) + [Path(public_tests.__file__)]
+    files = {f"source/{p.name}": p.read_bytes() for p in source_dir.glob("*.ipynb")}
+    files["public_tests.py"] = Path(public_tests.__file__).read_bytes()
     for package in (cnnbook, instructor):
         base = Path(package.__file__).parent
-        files += sorted(p for p in base.rglob("*") if p.suffix in (".py", ".npz", ".json")
-                        and "__pycache__" not in p.parts)
-    for path in files:
-        digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+        files.update({f"{package.__name__}/{p.relative_to(base).as_posix()}": p.read_bytes()
+                      for p in base.rglob("*") if p.suffix in (".py", ".npz", ".json")
+                      and "__pycache__" not in p.parts})
+    return content_hash(files)
 
 
 def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, public: Path) -> list[str]:
@@ -287,7 +264,7 @@ class Run:
         return self.stats
 
     def source_hash(self) -> str:
-        return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(self.source_dir.glob("*.ipynb")))).hexdigest()
+        return content_hash({p.name: p.read_bytes() for p in self.source_dir.glob("*.ipynb")})
 
     def check_inputs(self) -> None:
         """The deadline, the roster, the download and the students asked for, each refused in
@@ -368,7 +345,7 @@ class Run:
         states = book.states()
         todo = {}
         for sub in subs:
-            chash = intake.content_hash(sub.files if sub.files is not None else sub.folder)
+            chash = content_hash(sub.files if sub.files is not None else sub.folder)
             state = states.get(sub.student)
             fresh = (state and state["content_hash"] == chash and state["grader_hash"] == self.ghash
                      and book.submission(sub.student) is not None)
@@ -413,8 +390,6 @@ class Run:
             book.ensure_students(self.roster.students.values())
 
     def grade(self, todo: dict, feedback: set) -> None:
-        from instructor.grading.workers import Pool
-
         args, book, stats = self.args, self.book, self.stats
         ghash = self.ghash
         if not todo and not feedback:
@@ -443,7 +418,7 @@ class Run:
                     graded += 1
                     if status == "ok":
                         sub, chash = todo[student]
-                        _commit(sub, value, chash, ghash, book, self.autograded, self.assignment)
+                        commit(sub, value, chash, ghash, book, self.autograded, self.assignment)
                         stats.graded += 1
                         if not args.no_feedback:
                             pool.submit(student, "feedback", self.feedback_task(student))
@@ -499,20 +474,6 @@ class Run:
 def run(args) -> Stats:
     warnings.filterwarnings("ignore", message="Object of type .* not in session")
     return Run(args)()
-
-
-def _commit(sub, result, chash, ghash, book, autograded, assignment) -> None:
-    folder = autograded / sub.student / assignment
-    for name, record in result["notebooks"].items():
-        path = folder / f"{name}.ipynb"
-        if record.get("autograded"):
-            atomic_write(path, json.dumps(record["autograded"], indent=1))
-        elif path.exists():
-            path.unlink()  # the notebook is no longer handed in
-    stamp = sub.folder / "timestamp.txt"
-    if stamp.is_file():
-        atomic_write(folder / "timestamp.txt", stamp.read_text(encoding="utf-8"))
-    book.record(result, sub, chash, ghash)
 
 
 # Command line ------------------------------------------------------------------------------

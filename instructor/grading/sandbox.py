@@ -136,11 +136,11 @@ def prepare_public(dest: Path) -> Path:
     matplotlib font cache, for learners' processes to import and read."""
     import shutil
 
-    from instructor import release
+    from instructor.paths import ROOT
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
     dest.mkdir(parents=True, exist_ok=True)
     for name in PUBLIC_FILES:
-        path = release.ROOT / name
+        path = ROOT / name
         if path.is_dir():
             shutil.copytree(path, dest / name, ignore=ignore, dirs_exist_ok=True)
         elif path.is_file():
@@ -467,7 +467,7 @@ class Refs:
         self.next = 0
         self.objects: dict[int, object] = {}     # handle -> the grader's object
         self.object_handles: dict[int, int] = {}
-        self.owner = None                        # whoever RemoteObjects call (checking.Learner)
+        self.owner = None                        # whoever RemoteObjects call (checking.RemoteLearner)
         self.overrides: dict = {}
 
     @staticmethod

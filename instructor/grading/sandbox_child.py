@@ -5,7 +5,7 @@ no PYTHONPATH, no .pth files, so sys.path is exactly what the grader sets: the w
 folder (the notebook's folder in a kernel), a copy of the workbook's public files (what the
 student bundle holds: ``public_tests.py``, ``cnnbook``, the data) and site-packages. The
 instructor's package is not importable, and not readable either. Only the standard
-library and numpy are used here, the wire format is loaded from the file beside this one, and
+library and numpy are used here, the wire format and the magics are loaded from the files beside this one, and
 the helper swap the checker uses (``cnnbook.rebinding``) from the public copy.
 
 Before any learner code runs, the process closes itself in, in this order (each step
@@ -45,6 +45,7 @@ import types
 from pathlib import Path
 
 wire = None  # the wire module, loaded from beside this file in main()
+magics = None  # the magics module (get_ipython() for a cell's magics), loaded the same way
 rebinding = None  # cnnbook.rebinding, imported from the public copy in main()
 OUTPUT_LIMIT = 64 * 1024  # characters of printed output kept per cell
 
@@ -237,26 +238,6 @@ def apply_seccomp() -> dict:
 
 # The learner's namespace ---------------------------------------------------------------
 
-class _Shell:
-    """Enough of get_ipython() for the magics a learner leaves in a cell: they do nothing,
-    except that a cell under %%time, %%timeit or %%capture still runs, once."""
-
-    def __init__(self, namespace):
-        self.user_ns = namespace
-
-    def run_line_magic(self, *args, **kwargs):
-        return None
-
-    def run_cell_magic(self, name, line, cell, *args, **kwargs):
-        if name in ("time", "timeit", "capture", "prun"):
-            exec(compile(cell, "<cell magic>", "exec"), self.user_ns)
-
-    def system(self, *args, **kwargs):
-        return None
-
-    getoutput = system
-
-
 class _Capture:
     """A bounded text stream: output past the limit is counted, not kept."""
 
@@ -410,7 +391,9 @@ class Shared:
         return out
 
 
-class Learner:
+class ChildServer:
+    """The learner's side: serves the grader's requests until it says stop or goes away."""
+
     def __init__(self, rfd: int, wfd: int, applied: dict, setup: dict):
         self.rfd, self.wfd = rfd, wfd
         self.applied, self.setup = applied, setup
@@ -418,7 +401,7 @@ class Learner:
         # What a kernel offers besides builtins (-S leaves out site's exit and quit).
         self.ns = {"__name__": "__main__", "__builtins__": builtins, "display": print,
                    "exit": sys.exit, "quit": sys.exit}
-        self.ns["get_ipython"] = lambda shell=_Shell(self.ns): shell
+        self.ns["get_ipython"] = lambda shell=magics.Shell(self.ns): shell
 
     def send(self, *message, share: bool = False):
         try:
@@ -601,16 +584,23 @@ def probe(targets: dict) -> dict:
     return report
 
 
+def _beside(name: str):
+    """A module of the grading package, loaded from its file beside this one (the package
+    itself is not importable here)."""
+    spec = importlib.util.spec_from_file_location(f"cnnbook_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(argv) -> None:
-    global wire, rebinding
+    global wire, magics, rebinding
     rfd, wfd, grader = int(argv[1]), int(argv[2]), int(argv[3])
     # Die with the grader, whatever happens to it.
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != grader:
         os._exit(1)
-    spec = importlib.util.spec_from_file_location("cnnbook_wire", Path(__file__).with_name("wire.py"))
-    wire = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(wire)
+    wire, magics = _beside("wire"), _beside("magics")
     setup = json.loads(wire.read_frame(rfd))
     try:
         applied = {"limits": apply_limits(setup["limits"]), "user": drop_privileges(setup.get("user"))}
@@ -628,7 +618,7 @@ def main(argv) -> None:
         wire.write_frame(wfd, wire.encode(("failed", traceback.format_exc())))
         return
     os.chdir(setup["workdir"])
-    Learner(rfd, wfd, applied, setup).serve()
+    ChildServer(rfd, wfd, applied, setup).serve()
 
 
 if __name__ == "__main__":
