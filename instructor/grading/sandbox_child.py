@@ -5,8 +5,9 @@ no PYTHONPATH, no .pth files, so sys.path is exactly what the grader sets: the w
 folder (the notebook's folder in a kernel), a copy of the workbook's public files (what the
 student bundle holds: ``public_tests.py``, ``cnnbook``, the data) and site-packages. The
 instructor's package is not importable, and not readable either. Only the standard
-library and numpy are used here, the wire format and the magics are loaded from the files beside this one, and
-the helper swap the checker uses (``cnnbook.rebinding``) from the public copy.
+library and numpy are used here; the wire format, the protocol and the magics are loaded
+from the files beside this one, and the helper swap the checker uses (``cnnbook.rebinding``)
+from the public copy.
 
 Before any learner code runs, the process closes itself in, in this order (each step
 reports whether it took effect; the grader prints that before grading):
@@ -46,6 +47,7 @@ from pathlib import Path
 
 wire = None  # the wire module, loaded from beside this file in main()
 magics = None  # the magics module (get_ipython() for a cell's magics), loaded the same way
+protocol = None  # the protocol module: its version and message kinds
 rebinding = None  # cnnbook.rebinding, imported from the public copy in main()
 OUTPUT_LIMIT = 64 * 1024  # characters of printed output kept per cell
 
@@ -417,7 +419,7 @@ class ChildServer:
         return unpickler.load()
 
     def serve(self):
-        self.send("ready", self.applied)
+        self.send("ready", self.applied, protocol.VERSION)
         while True:
             message = self.recv()
             if message[0] == "exit":
@@ -594,13 +596,13 @@ def _beside(name: str):
 
 
 def main(argv) -> None:
-    global wire, magics, rebinding
+    global wire, magics, protocol, rebinding
     rfd, wfd, grader = int(argv[1]), int(argv[2]), int(argv[3])
     # Die with the grader, whatever happens to it.
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != grader:
         os._exit(1)
-    wire, magics = _beside("wire"), _beside("magics")
+    wire, magics, protocol = _beside("wire"), _beside("magics"), _beside("protocol")
     setup = json.loads(wire.read_frame(rfd))
     try:
         applied = {"limits": apply_limits(setup["limits"]), "user": drop_privileges(setup.get("user"))}
