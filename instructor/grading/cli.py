@@ -95,6 +95,7 @@ def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, pu
         lines.append(f"  files      Landlock ABI {files['abi']}: reads only Python and its libraries, writes only "
                      "its working folder (checked: solutions, hidden tests, gradebook unreadable; course "
                      "folder unwritable)")
+        lines.append(f"             rights handled: {', '.join(files.get('handled', []))}")
     else:
         missing.append("files")
         why = files.get("why") or f"readable: {', '.join(leaked + written)}"
@@ -104,8 +105,9 @@ def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, pu
     blocked = [k for k in ("fork", "signal the grader", "open a socket", "raise the memory limit")
                if str(probe.get(k, "")).startswith("denied")]
     if calls.get("ok") and len(blocked) == 4:
-        lines.append("  processes  seccomp: no new processes or programs, no signals to other processes, "
-                     "no network, no raising of its limits")
+        lines.append(f"  processes  seccomp ({calls.get('by', '?')}): no new processes or programs, no signals to "
+                     "other processes, no network, no raising of its limits")
+        lines.append(f"             denied: {', '.join(calls.get('denied', []))}")
     else:
         missing.append("processes")
         allowed = sorted({"fork", "signal the grader", "open a socket", "raise the memory limit"} - set(blocked))
