@@ -280,3 +280,35 @@ def test_the_report_page_shows_student_text_as_text(tmp_path):
     assert text.count(script) == 5 and f"{script}<img src=x onerror=alert(1)>" in text
     assert ("data-student", student) in parsed.attrs and ("data-late", student) in parsed.attrs
     assert ("data-failed", "zero_pad_test") in parsed.attrs
+
+
+def test_a_missing_bound_stops_the_grader_unless_it_is_told_unbounded(monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from instructor.grading import cli
+    monkeypatch.setattr(cli, "check_bounds", lambda *args: ["files", "processes"])
+    checked = []
+    monkeypatch.setattr(cli, "self_check", lambda *args: checked.append(args))
+    run = SimpleNamespace(args=SimpleNamespace(unbounded=False), limits=None, course=None, db_url="",
+                          source_dir=None, public="/nowhere", job=lambda *args: None, book=None, ghash="")
+    with pytest.raises(cli.Stop, match=r"not available here: files, processes.*--unbounded"):
+        cli.Run.preflight(run)
+    assert not checked
+    run.args.unbounded = True
+    cli.Run.preflight(run)
+    assert checked and "WARNING (--unbounded): grading without these bounds: files, processes" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["assignment1", "--strict", "--unbounded"])
+
+
+def test_the_report_names_the_bounds_submissions_were_graded_without():
+    from types import SimpleNamespace
+
+    from instructor.grading import cli
+    held = {"limits": {"RLIMIT_AS": 1 << 30}, "files": {"ok": True}, "syscalls": {"ok": True}}
+    loose = {"limits": {"RLIMIT_AS": 1 << 30}, "files": {"ok": False, "why": "no Landlock"}, "syscalls": {"ok": True}}
+    rows = [SimpleNamespace(student="a", result={"notebooks": {"p1": {"bounds": held}, "p2": {"bounds": {}}}}),
+            SimpleNamespace(student="b", result={"notebooks": {"p1": {"bounds": loose}, "p2": {"bounds": loose}}}),
+            SimpleNamespace(student="c", result=None)]
+    assert cli.unbounded(rows) == ["files (1 submissions)"]
+    assert cli.unbounded(rows[:1]) == []

@@ -118,6 +118,27 @@ def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, pu
     return missing
 
 
+def unbounded(rows) -> list[str]:
+    """The bounds some submissions were graded without (as their stored results say), for
+    the report's page."""
+    missing: dict[str, set] = {}
+    for row in rows:
+        for record in ((row.result or {}).get("notebooks") or {}).values():
+            bounds = record.get("bounds") or {}
+            if not bounds:
+                continue  # a notebook that was not run
+            absent = []
+            if not isinstance((bounds.get("limits") or {}).get("RLIMIT_AS"), int):
+                absent.append("memory")
+            if not (bounds.get("files") or {}).get("ok"):
+                absent.append("files")
+            if not (bounds.get("syscalls") or {}).get("ok"):
+                absent.append("processes")
+            for what in absent:
+                missing.setdefault(what, set()).add(row.student)
+    return [f"{what} ({len(students)} submissions)" for what, students in sorted(missing.items())]
+
+
 def self_check(job: Job, book, ghash: str, limits: Limits) -> None:
     """Grade the solutions before the class: a broken hidden test or reference would
     otherwise give everyone zero. A pass is remembered in the gradebook for the grader and
@@ -368,10 +389,13 @@ class Run:
 
     def preflight(self) -> None:
         missing = check_bounds(self.limits, self.course, self.db_url, self.source_dir, Path(self.public))
-        if missing and self.args.strict:
-            raise Stop(f"--strict: these bounds are not available here: {', '.join(missing)}")
+        if missing and not self.args.unbounded:
+            raise Stop(f"these bounds are not available here: {', '.join(missing)}; a submission could "
+                       "read the solutions and the gradebook or reach beyond its process. Grade on a machine "
+                       "that has them (Linux 5.13+ with Landlock, libseccomp2), or, knowing what that means, "
+                       "with --unbounded")
         if missing:
-            print(f"WARNING: grading without these bounds: {', '.join(missing)}", flush=True)
+            print(f"WARNING (--unbounded): grading without these bounds: {', '.join(missing)}", flush=True)
         self_check(self.job("(solutions)", self.source_dir), self.book, self.ghash, self.limits)
 
     def prepare_gradebook(self) -> None:
@@ -470,7 +494,7 @@ class Run:
             print(f"Note: {note}.", flush=True)
         if not self.args.no_report:
             outputs["report"] = report.write_report(report.summarize(self.assignment, cells, rows), self.out,
-                                                    self.feedback)
+                                                    self.feedback, unbounded(rows))
 
 
 def run(args) -> Stats:
@@ -526,7 +550,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report-only", action="store_true", help="grade nothing; write grades.csv and the report")
     p.add_argument("--no-feedback", action="store_true", help="do not write the students' feedback")
     p.add_argument("--no-report", action="store_true", help="do not write the class report")
-    p.add_argument("--strict", action="store_true", help="refuse to grade when a bound is not available")
+    bounds = p.add_mutually_exclusive_group()
+    bounds.add_argument("--strict", action="store_true", help="refuse to grade when a bound is not available "
+                        "(the default; kept for scripts that say it)")
+    bounds.add_argument("--unbounded", action="store_true", help="grade even where a bound (memory, files, "
+                        "processes) is not available here; the report then says which were missing")
     p.add_argument("--output", help="where grades.csv and the report go (default: COURSE/grading/ASSIGNMENT)")
     return p
 
