@@ -213,3 +213,24 @@ def test_the_seccomp_filter_is_built_by_name_for_each_architecture(arch):
     if arch == "aarch64":
         assert set(flt.skipped) == {n for names in seccomp.DENIED.values() for n in names} - set(numbers)
         assert "fork" in flt.skipped  # aarch64 has no fork: clone covers it
+
+
+def test_the_death_signal_cannot_be_removed_with_high_bits(box):
+    """prctl's option is an int: PR_SET_PDEATHSIG (1) with bits above the 32nd set is still
+    PR_SET_PDEATHSIG to the kernel, and is refused as it is."""
+    if not box.applied["syscalls"].get("ok"):
+        if os.environ.get("CNNBOOK_REQUIRE_BOUNDS") == "1":
+            pytest.fail(f"seccomp is missing: {box.applied['syscalls']}")
+        pytest.skip(f"no seccomp here: {box.applied['syscalls']}")
+    runs, names = cells(box, "import ctypes, errno, platform\n"
+                             "libc = ctypes.CDLL(None, use_errno=True)\n"
+                             "nr = {'x86_64': 157, 'aarch64': 167}[platform.machine()]\n"
+                             "results = []\n"
+                             "for option in (1, 0x100000001):\n"
+                             "    ctypes.set_errno(0)\n"
+                             "    r = libc.syscall(nr, ctypes.c_ulong(option), ctypes.c_ulong(0), ctypes.c_ulong(0),\n"
+                             "                     ctypes.c_ulong(0), ctypes.c_ulong(0))\n"
+                             "    results.append((r, ctypes.get_errno() == errno.EPERM))\n"
+                             "results")
+    assert runs[0]["error"] is None, runs[0]["error"]
+    assert runs[0]["value"] == "[(-1, True), (-1, True)]"

@@ -503,10 +503,6 @@ class Refs:
         self.owner = None                        # whoever RemoteObjects call (checking.RemoteLearner)
         self.overrides: dict = {}
 
-    @staticmethod
-    def _snap(arr) -> bytes:
-        return arr.dtype.str.encode() + repr(arr.shape).encode() + arr.tobytes()
-
     def _register(self, token: int, arr) -> None:
         ident = id(arr)
 
@@ -515,7 +511,7 @@ class Refs:
             if self.tokens.get(ident) == token:
                 del self.tokens[ident]
             self.retired.append(token)
-        self.arrays[token] = (weakref.ref(arr, dropped), self._snap(arr))
+        self.arrays[token] = (weakref.ref(arr, dropped), wire.snapshot(arr))
         self.tokens[ident] = token
 
     # Grader -> learner -------------------------------------------------------------------
@@ -560,7 +556,7 @@ class Refs:
         for token, (ref, snap) in list(self.arrays.items()):
             arr = ref()
             if arr is not None:
-                now = self._snap(arr)
+                now = wire.snapshot(arr)
                 if now != snap:
                     self.arrays[token] = (ref, now)
                     changes.append((token, (arr.dtype.str, arr.shape, arr.tobytes())))
@@ -615,7 +611,7 @@ class Refs:
                     and tuple(shape) == arr.shape and isinstance(data, bytes) and len(data) == arr.nbytes):
                 raise wire.WireError("a change that does not fit its array")
             np.copyto(arr, np.frombuffer(data, dtype=arr.dtype).reshape(arr.shape))
-            self.arrays[token] = (entry[0], self._snap(arr))
+            self.arrays[token] = (entry[0], wire.snapshot(arr))
 
 
 # Errors from the learner's code ---------------------------------------------------------

@@ -271,12 +271,9 @@ class Shared:
         self.objects: dict[int, object] = {}     # handle -> an object the grader refers to
         self.next = 0
 
-    def _snap(self, arr) -> bytes:
-        return arr.dtype.str.encode() + repr(arr.shape).encode() + arr.tobytes()
-
     def register(self, token: int, arr) -> None:
         self.arrays[token] = arr
-        self.snapshots[token] = self._snap(arr)
+        self.snapshots[token] = wire.snapshot(arr)
         self.tokens[id(arr)] = token
 
     # wire.encode's questions
@@ -321,7 +318,7 @@ class Shared:
                 new = np.frombuffer(data, dtype=dtype).reshape(shape)
                 if new.shape == arr.shape:
                     np.copyto(arr, new, casting="unsafe")
-                self.snapshots[token] = self._snap(arr)
+                self.snapshots[token] = wire.snapshot(arr)
         for token in retired:
             arr = self.arrays.pop(token, None)
             self.snapshots.pop(token, None)
@@ -332,7 +329,7 @@ class Shared:
         """Shared arrays the learner's code changed since the last exchange."""
         out = []
         for token, arr in self.arrays.items():
-            snap = self._snap(arr)
+            snap = wire.snapshot(arr)
             if snap != self.snapshots[token]:
                 self.snapshots[token] = snap
                 out.append((token, arr.dtype.str, list(arr.shape), arr.tobytes()))

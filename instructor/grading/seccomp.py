@@ -45,7 +45,7 @@ ARCHES = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}  # SCMP_ARCH_*, the kerne
 SCMP_ACT_ALLOW = 0x7FFF0000
 SCMP_ACT_KILL_PROCESS = 0x80000000
 SCMP_FLTATR_ACT_BADARCH = 2  # enum scmp_filter_attr: ACT_DEFAULT is 1
-SCMP_CMP_NE, SCMP_CMP_EQ = 1, 4
+SCMP_CMP_NE, SCMP_CMP_MASKED_EQ = 1, 7
 
 
 def SCMP_ACT_ERRNO(code: int) -> int:
@@ -114,7 +114,9 @@ class Filter:
             for names in DENIED.values():
                 for name in names:
                     self._rule(deny, name)
-            self._rule(deny, "prctl", _ArgCmp(0, SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0))
+            # prctl's option is an int: the kernel reads the low 32 bits only, so compare those
+            # (a full 64-bit compare would let 0x1_00000001 through as PR_SET_PDEATHSIG).
+            self._rule(deny, "prctl", _ArgCmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, PR_SET_PDEATHSIG))
             self._rule(deny, "prlimit64", _ArgCmp(2, SCMP_CMP_NE, 0, 0))
         except BaseException:
             self.release()
