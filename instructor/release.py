@@ -28,8 +28,8 @@ from pathlib import Path
 
 from cnnbook import figures
 from instructor import make_expected, solutions
+from instructor.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 GRADED_ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
 # Assignment 1's explorers are an ungraded notebook of that assignment (explorers.ipynb).
 ASSIGNMENTS = GRADED_ASSIGNMENTS

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from instructor.paths import ROOT
+
 SOLUTIONS = ROOT / "solutions"
 
 

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from instructor.grading.checking import Learner, run_test
+from instructor.grading.checking import RemoteLearner, run_test
 from instructor.grading.notebooks import TestCell
 from instructor.grading.sandbox import Limits
 
@@ -52,7 +52,7 @@ def test_the_grader_judges_the_catalogue_as_the_notebook_does(catalogue, tmp_pat
         shutil.copy(given, tmp_path / "notebooks" / "assignment3")
     program = [(0, f"__file__ = {str(tmp_path / 'tests' / path.name)!r}"),
                (1, path.read_text(encoding="utf-8").replace("from __future__ import annotations\n", ""))]
-    learner = Learner(program, tmp_path, Limits(cell_timeout=60, memory=2 << 30), time.monotonic() + 900)
+    learner = RemoteLearner(program, tmp_path, Limits(cell_timeout=60, memory=2 << 30), time.monotonic() + 900)
     setup = {"__name__": "__main__"}
     exec("from cnnbook.checker import check", setup)
     wrong = []

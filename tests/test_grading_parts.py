@@ -236,3 +236,79 @@ def test_failures_are_grouped_by_what_they_mean(message, key):
 
 def test_csv_cells_are_not_formulas():
     assert report._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and report._cell("ada") == "ada"
+
+
+def test_the_report_page_shows_student_text_as_text(tmp_path):
+    """A file name and an error message from a submission, and a student id with quotes,
+    appear on the class report as text: no markup of theirs reaches the page."""
+    from html.parser import HTMLParser
+
+    script = "<script>alert(document.cookie)</script>"
+    job_result = {"notebooks": {}, "tests": [], "signals": [f"handed in {script}.py beside the notebooks "
+                                                             "(not used by the grader)"]}
+    from instructor.grading.job import attention
+    reasons = attention(job_result)
+    message = f"CheckFailed: zero_pad raised ValueError: {script}<img src=x onerror=alert(1)>"
+    student = "o'brien\"<b>"
+    summary = report.Summary(
+        assignment="assignment1", exercises=[["zero_pad_test", "part1", 2.0]], submitted=1,
+        distribution={"zero_pad_test": {"0": 1}}, full_marks={"zero_pad_test": 0},
+        failures={"zero_pad_test": [[report.failure_label(report.failure_key(message), message), 1, message]]},
+        hidden_only={"zero_pad_test": 0}, totals=[0.0], attention=[[student, reasons, 0.0]],
+        failed_by={"zero_pad_test": [[student]]}, late=[[student, f"late by {script}"]], max_score=2.0)
+    page = report.write_report(summary, tmp_path, unbounded=[f"files {script}"]).read_text(encoding="utf-8")
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.attrs, self.text = set(), [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.add(tag)
+            self.attrs += attrs
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    parsed = Tags()
+    parsed.feed(page)
+    assert "script" not in parsed.tags and "b" not in parsed.tags and "onerror" not in {k for k, _ in parsed.attrs}
+    images = [v for k, v in parsed.attrs if k == "src"]
+    assert images == ["scores.png", "failures.png"]  # the only images are the report's own
+    text = "".join(parsed.text)
+    # the failure's label and message, the attention reason, the lateness, the missing bound
+    assert text.count(script) == 5 and f"{script}<img src=x onerror=alert(1)>" in text
+    assert ("data-student", student) in parsed.attrs and ("data-late", student) in parsed.attrs
+    assert ("data-failed", "zero_pad_test") in parsed.attrs
+
+
+def test_a_missing_bound_stops_the_grader_unless_it_is_told_unbounded(monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from instructor.grading import cli
+    monkeypatch.setattr(cli, "check_bounds", lambda *args: ["files", "processes"])
+    checked = []
+    monkeypatch.setattr(cli, "self_check", lambda *args: checked.append(args))
+    run = SimpleNamespace(args=SimpleNamespace(unbounded=False), limits=None, course=None, db_url="",
+                          source_dir=None, public="/nowhere", job=lambda *args: None, book=None, ghash="")
+    with pytest.raises(cli.Stop, match=r"not available here: files, processes.*--unbounded"):
+        cli.Run.preflight(run)
+    assert not checked
+    run.args.unbounded = True
+    cli.Run.preflight(run)
+    assert checked and "WARNING (--unbounded): grading without these bounds: files, processes" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["assignment1", "--strict", "--unbounded"])
+
+
+def test_the_report_names_the_bounds_submissions_were_graded_without():
+    from types import SimpleNamespace
+
+    from instructor.grading import cli
+    held = {"limits": {"RLIMIT_AS": 1 << 30}, "files": {"ok": True}, "syscalls": {"ok": True}}
+    loose = {"limits": {"RLIMIT_AS": 1 << 30}, "files": {"ok": False, "why": "no Landlock"}, "syscalls": {"ok": True}}
+    rows = [SimpleNamespace(student="a", result={"notebooks": {"p1": {"bounds": held}, "p2": {"bounds": {}}}}),
+            SimpleNamespace(student="b", result={"notebooks": {"p1": {"bounds": loose}, "p2": {"bounds": loose}}}),
+            SimpleNamespace(student="c", result=None)]
+    assert cli.unbounded(rows) == ["files (1 submissions)"]
+    assert cli.unbounded(rows[:1]) == []

@@ -24,7 +24,7 @@ def test_a_learner_installs_no_instructor_or_test_tools():
     assert {"nbgrader", "jupyterlab", "numpy"} <= base  # validate and the notebooks need them
     assert not base & {"scikit-learn", "psycopg", "pytest", "playwright", "nbclient"}
     extras = project["optional-dependencies"]
-    assert names(extras["instructor"]) == {"scikit-learn", "psycopg"}
+    assert names(extras["instructor"]) == {"scikit-learn", "psycopg", "jinja2"}
     assert "cnn-step-by-step[instructor]" in extras["test"]  # `start.py test` installs both
     bundle = tomllib.loads(release.student_pyproject())["project"]
     assert "optional-dependencies" not in bundle and names(bundle["dependencies"]) == base

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnbook import expected as stored
-from cnnbook.checker import (ATOL, RTOL, NotImplementedYet, assert_same_array, assert_shape,
+from cnnbook.checks import (ATOL, RTOL, NotImplementedYet, assert_same_array, assert_shape,
                              call, case_failed, close, exercise, register_suite)
 
 ASSIGNMENT = "assignment1"

@@ -15,7 +15,7 @@ import re
 import numpy as np
 
 from cnnbook import expected as stored
-from cnnbook.checker import (NotImplementedYet, assert_same_array, assert_shape, call,
+from cnnbook.checks import (NotImplementedYet, assert_same_array, assert_shape, call,
                              case_failed, close, construct, exercise, raising_frames, register_suite)
 
 ASSIGNMENT = "assignment2"

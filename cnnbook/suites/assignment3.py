@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnbook import expected as stored
-from cnnbook.checker import (CheckFailed, NotImplementedYet, assert_same_array, call, case_failed,
+from cnnbook.checks import (CheckFailed, NotImplementedYet, assert_same_array, call, case_failed,
                              close, construct, exercise, raising_frames, register_suite)
 
 ASSIGNMENT = "assignment3"

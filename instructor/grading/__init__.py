@@ -6,10 +6,14 @@ One module per concern:
 
 * ``intake``: folders and LMS zips to nbgrader's ``submitted/`` layout, the roster;
 * ``notebooks``: the source notebook's cells, a submission with its locked cells restored;
-* ``sandbox`` (with ``sandbox_child`` and ``wire``): the learner's process and its bounds;
+* ``sandbox`` (with ``sandbox_child``, ``protocol``, ``wire``, ``seccomp`` and ``magics``): the
+  learner's process, what it and the grader say to each other, and its bounds;
 * ``checking``: the test cells run in the grader, the learner's functions behind proxies;
 * ``job``: one submission, start to end, as plain data in and out;
+* ``commit``: one graded submission recorded (its notebooks, then the gradebook);
 * ``gradebook``: nbgrader's database, written by the run's owner only;
+* ``feedback``: the students' feedback, by nbgrader;
+* ``files``: the one atomic write and the one content hash;
 * ``workers``: the parallel worker processes;
 * ``report``: grades.csv, the LMS's import file, the class report;
 * ``cli``: the command.

@@ -38,10 +38,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnbook.checker import GRADER_HOOK as HOOK  # the checker knows the grader's stand-ins by it
 from instructor.grading.sandbox import (Sandbox, SandboxError, SandboxLost, SandboxTimeout,
                                         raise_at_learner_line)
 
-HOOK = "__cnnbook_call__"
+
 
 
 def _identifier(name) -> bool:
@@ -49,8 +50,8 @@ def _identifier(name) -> bool:
         and not name.startswith("__cnnbook")
 
 
-class Learner:
-    """One notebook's code in a learner's process, restarted when it dies or times out.
+class RemoteLearner:
+    """The grader's side of one notebook's code in a learner's process, restarted when it dies or times out.
 
     A cell that never finishes or ends the process is skipped on the next start, so that
     the cells after it still define their functions (a kernel that died would lose them).
@@ -153,7 +154,7 @@ def _write_back(original, after) -> None:
             _write_back(o, a)
 
 
-def make_proxies(learner: Learner, names: dict) -> dict:
+def make_proxies(learner: RemoteLearner, names: dict) -> dict:
     """A proxy function for every function or callable the learner's code defined."""
     base: dict = {}
     proxies = {}
@@ -223,7 +224,7 @@ def _split_last(source: str):
     return compile(tree, "<test cell>", "exec"), None
 
 
-def run_test(test, setup_ns: dict, learner: Learner, cell_timeout: float) -> TestResult:
+def run_test(test, setup_ns: dict, learner: RemoteLearner, cell_timeout: float) -> TestResult:
     result = TestResult(test.grade_id, test.points)
     start = time.monotonic()
     out = io.StringIO()

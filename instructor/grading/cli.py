@@ -29,38 +29,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from instructor.grading import deadline, gradebook, intake, lms, report
-from instructor.grading.files import atomic_write
+from instructor.grading.commit import commit
+from instructor.grading.files import content_hash
 from instructor.grading.job import Job, grade
 from instructor.grading.notebooks import check_contract, load_assignment
 from instructor.grading.sandbox import Limits, Sandbox, SandboxError, prepare_public
-
-ROOT = Path(__file__).resolve().parents[2]
-
+from instructor.grading.workers import Pool
+from instructor.paths import ROOT
 
 class Stop(Exception):
     """A reason not to grade, said before grading starts."""
-
-
-# Feedback (runs in a worker) --------------------------------------------------------------
-
-_apis: dict = {}
-
-
-def generate_feedback(course: str, db_url: str, assignment: str, student: str) -> str:
-    """nbgrader's feedback for one student, from the autograded notebooks and the gradebook
-    (nbgrader_config.py leaves the hidden tests out of it)."""
-    key = (course, db_url)
-    if key not in _apis:
-        from nbgrader.apps import NbGraderAPI
-
-        from instructor import release
-        config = release.nbgrader_config(Path(course))
-        config.CourseDirectory.db_url = db_url
-        _apis[key] = NbGraderAPI(config=config)
-    result = _apis[key].generate_feedback(assignment, student, force=True)
-    if not result["success"]:
-        raise RuntimeError(f"nbgrader generate_feedback failed for {student}:\n{result.get('log')}")
-    return student
 
 
 # Preflight ---------------------------------------------------------------------------------
@@ -73,15 +51,14 @@ def grader_hash(source_dir: Path) -> str:
     import public_tests
 
     import instructor
-    digest = hashlib.sha256()
-    files = sorted(source_dir.glob("*.ipynb")) + [Path(public_tests.__file__)]
+    files = {f"source/{p.name}": p.read_bytes() for p in source_dir.glob("*.ipynb")}
+    files["public_tests.py"] = Path(public_tests.__file__).read_bytes()
     for package in (cnnbook, instructor):
         base = Path(package.__file__).parent
-        files += sorted(p for p in base.rglob("*") if p.suffix in (".py", ".npz", ".json")
-                        and "__pycache__" not in p.parts)
-    for path in files:
-        digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+        files.update({f"{package.__name__}/{p.relative_to(base).as_posix()}": p.read_bytes()
+                      for p in base.rglob("*") if p.suffix in (".py", ".npz", ".json")
+                      and "__pycache__" not in p.parts})
+    return content_hash(files)
 
 
 def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, public: Path) -> list[str]:
@@ -118,6 +95,7 @@ def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, pu
         lines.append(f"  files      Landlock ABI {files['abi']}: reads only Python and its libraries, writes only "
                      "its working folder (checked: solutions, hidden tests, gradebook unreadable; course "
                      "folder unwritable)")
+        lines.append(f"             rights handled: {', '.join(files.get('handled', []))}")
     else:
         missing.append("files")
         why = files.get("why") or f"readable: {', '.join(leaked + written)}"
@@ -127,8 +105,9 @@ def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, pu
     blocked = [k for k in ("fork", "signal the grader", "open a socket", "raise the memory limit")
                if str(probe.get(k, "")).startswith("denied")]
     if calls.get("ok") and len(blocked) == 4:
-        lines.append("  processes  seccomp: no new processes or programs, no signals to other processes, "
-                     "no network, no raising of its limits")
+        lines.append(f"  processes  seccomp ({calls.get('by', '?')}): no new processes or programs, no signals to "
+                     "other processes, no network, no raising of its limits")
+        lines.append(f"             denied: {', '.join(calls.get('denied', []))}")
     else:
         missing.append("processes")
         allowed = sorted({"fork", "signal the grader", "open a socket", "raise the memory limit"} - set(blocked))
@@ -137,6 +116,27 @@ def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, pu
     lines.append(f"  user       {applied.get('user')}")
     print("Bounds on every submission:\n" + "\n".join(lines), flush=True)
     return missing
+
+
+def unbounded(rows) -> list[str]:
+    """The bounds some submissions were graded without (as their stored results say), for
+    the report's page."""
+    missing: dict[str, set] = {}
+    for row in rows:
+        for record in ((row.result or {}).get("notebooks") or {}).values():
+            bounds = record.get("bounds") or {}
+            if not bounds:
+                continue  # a notebook that was not run
+            absent = []
+            if not isinstance((bounds.get("limits") or {}).get("RLIMIT_AS"), int):
+                absent.append("memory")
+            if not (bounds.get("files") or {}).get("ok"):
+                absent.append("files")
+            if not (bounds.get("syscalls") or {}).get("ok"):
+                absent.append("processes")
+            for what in absent:
+                missing.setdefault(what, set()).add(row.student)
+    return [f"{what} ({len(students)} submissions)" for what, students in sorted(missing.items())]
 
 
 def self_check(job: Job, book, ghash: str, limits: Limits) -> None:
@@ -287,7 +287,7 @@ class Run:
         return self.stats
 
     def source_hash(self) -> str:
-        return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(self.source_dir.glob("*.ipynb")))).hexdigest()
+        return content_hash({p.name: p.read_bytes() for p in self.source_dir.glob("*.ipynb")})
 
     def check_inputs(self) -> None:
         """The deadline, the roster, the download and the students asked for, each refused in
@@ -368,7 +368,7 @@ class Run:
         states = book.states()
         todo = {}
         for sub in subs:
-            chash = intake.content_hash(sub.files if sub.files is not None else sub.folder)
+            chash = content_hash(sub.files if sub.files is not None else sub.folder)
             state = states.get(sub.student)
             fresh = (state and state["content_hash"] == chash and state["grader_hash"] == self.ghash
                      and book.submission(sub.student) is not None)
@@ -389,10 +389,13 @@ class Run:
 
     def preflight(self) -> None:
         missing = check_bounds(self.limits, self.course, self.db_url, self.source_dir, Path(self.public))
-        if missing and self.args.strict:
-            raise Stop(f"--strict: these bounds are not available here: {', '.join(missing)}")
+        if missing and not self.args.unbounded:
+            raise Stop(f"these bounds are not available here: {', '.join(missing)}; a submission could "
+                       "read the solutions and the gradebook or reach beyond its process. Grade on a machine "
+                       "that has them (Linux 5.13+ with Landlock, libseccomp2), or, knowing what that means, "
+                       "with --unbounded")
         if missing:
-            print(f"WARNING: grading without these bounds: {', '.join(missing)}", flush=True)
+            print(f"WARNING (--unbounded): grading without these bounds: {', '.join(missing)}", flush=True)
         self_check(self.job("(solutions)", self.source_dir), self.book, self.ghash, self.limits)
 
     def prepare_gradebook(self) -> None:
@@ -413,8 +416,6 @@ class Run:
             book.ensure_students(self.roster.students.values())
 
     def grade(self, todo: dict, feedback: set) -> None:
-        from instructor.grading.workers import Pool
-
         args, book, stats = self.args, self.book, self.stats
         ghash = self.ghash
         if not todo and not feedback:
@@ -443,7 +444,7 @@ class Run:
                     graded += 1
                     if status == "ok":
                         sub, chash = todo[student]
-                        _commit(sub, value, chash, ghash, book, self.autograded, self.assignment)
+                        commit(sub, value, chash, ghash, book, self.autograded, self.assignment)
                         stats.graded += 1
                         if not args.no_feedback:
                             pool.submit(student, "feedback", self.feedback_task(student))
@@ -493,26 +494,12 @@ class Run:
             print(f"Note: {note}.", flush=True)
         if not self.args.no_report:
             outputs["report"] = report.write_report(report.summarize(self.assignment, cells, rows), self.out,
-                                                    self.feedback)
+                                                    self.feedback, unbounded(rows))
 
 
 def run(args) -> Stats:
     warnings.filterwarnings("ignore", message="Object of type .* not in session")
     return Run(args)()
-
-
-def _commit(sub, result, chash, ghash, book, autograded, assignment) -> None:
-    folder = autograded / sub.student / assignment
-    for name, record in result["notebooks"].items():
-        path = folder / f"{name}.ipynb"
-        if record.get("autograded"):
-            atomic_write(path, json.dumps(record["autograded"], indent=1))
-        elif path.exists():
-            path.unlink()  # the notebook is no longer handed in
-    stamp = sub.folder / "timestamp.txt"
-    if stamp.is_file():
-        atomic_write(folder / "timestamp.txt", stamp.read_text(encoding="utf-8"))
-    book.record(result, sub, chash, ghash)
 
 
 # Command line ------------------------------------------------------------------------------
@@ -563,7 +550,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report-only", action="store_true", help="grade nothing; write grades.csv and the report")
     p.add_argument("--no-feedback", action="store_true", help="do not write the students' feedback")
     p.add_argument("--no-report", action="store_true", help="do not write the class report")
-    p.add_argument("--strict", action="store_true", help="refuse to grade when a bound is not available")
+    bounds = p.add_mutually_exclusive_group()
+    bounds.add_argument("--strict", action="store_true", help="refuse to grade when a bound is not available "
+                        "(the default; kept for scripts that say it)")
+    bounds.add_argument("--unbounded", action="store_true", help="grade even where a bound (memory, files, "
+                        "processes) is not available here; the report then says which were missing")
     p.add_argument("--output", help="where grades.csv and the report go (default: COURSE/grading/ASSIGNMENT)")
     return p
 

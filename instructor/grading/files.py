@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 
@@ -17,6 +18,18 @@ def atomic_write(path: Path, data: str | bytes) -> Path:
         tmp.write_text(data, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def content_hash(files: dict[str, bytes] | Path, pattern: str = "*") -> str:
+    """The one hash of a set of files (a folder's files matching ``pattern``, or files by
+    name): their names and their bytes. What a re-run compares to decide what to redo."""
+    if isinstance(files, Path):
+        files = {p.relative_to(files).as_posix(): p.read_bytes() for p in files.rglob(pattern) if p.is_file()}
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()
 
 
 def csv_cell(value) -> str:

@@ -14,7 +14,6 @@ detailed result, the hash behind the feedback last written) and ``cnnbook_assign
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
 
+from instructor.grading.files import content_hash
 from instructor.grading.intake import Submission
 from instructor.grading.lms import Student
 
@@ -109,9 +109,6 @@ class Book:
 
     def set_duedate(self, due: datetime) -> None:
         self.gb.update_or_create_assignment(self.assignment, duedate=due)
-
-    def duedate(self) -> datetime | None:
-        return self.gb.find_assignment(self.assignment).duedate
 
     def grade_cells(self) -> list[tuple[str, str, float]]:
         """(notebook, grade id, points) of every graded cell, in notebook order."""
@@ -215,16 +212,14 @@ class Book:
     def feedback_hash(self, student: str, autograded: Path) -> str:
         """What the feedback of a student shows: final scores, comments, the notebooks."""
         sub = self.submission(student)
-        digest = hashlib.sha256()
+        scores = []
         if sub is not None:
             for nb in sorted(sub.notebooks, key=lambda n: n.name):
-                for g in sorted(nb.grades, key=lambda g: g.name):
-                    digest.update(f"{nb.name}/{g.name}={g.score}\n".encode())
-                for c in sorted(nb.comments, key=lambda c: c.name):
-                    digest.update(f"{nb.name}/{c.name}:{c.comment}\n".encode())
-        for path in sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        return digest.hexdigest()
+                scores += [f"{nb.name}/{g.name}={g.score}\n" for g in sorted(nb.grades, key=lambda g: g.name)]
+                scores += [f"{nb.name}/{c.name}:{c.comment}\n" for c in sorted(nb.comments, key=lambda c: c.name)]
+        files = {f"autograded/{p.name}": p.read_bytes()
+                 for p in (autograded.glob("*.ipynb") if autograded.is_dir() else [])}
+        return content_hash({"scores": "".join(scores).encode(), **files})
 
     def set_feedback_hash(self, student: str, value: str) -> None:
         self._put_state(student, feedback_hash=value)

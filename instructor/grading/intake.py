@@ -30,14 +30,13 @@ rewritten, so a re-run sees unchanged submissions as unchanged).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from instructor.grading.files import atomic_write, csv_cell, write_csv
@@ -137,18 +136,6 @@ class Intake:
             if len(shown) > limit:
                 lines.append(f"  ... and {len(shown) - limit} more {action} (see the intake table)")
         return lines
-
-
-def content_hash(files: dict[str, bytes] | Path) -> str:
-    """Of every file of a submission (a folder, or its files by name): what a re-run compares
-    to decide whether to regrade."""
-    if isinstance(files, Path):
-        files = {p.relative_to(files).as_posix(): p.read_bytes() for p in files.rglob("*") if p.is_file()}
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0")
-        digest.update(hashlib.sha256(files[name]).digest())
-    return digest.hexdigest()
 
 
 def parse_timestamp(text: str) -> datetime | None:

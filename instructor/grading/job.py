@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from instructor.grading import notebooks as nbs
-from instructor.grading.checking import Learner, run_test
+from instructor.grading.checking import RemoteLearner, run_test
+from instructor.grading.magics import Shell
 from instructor.grading.sandbox import Limits
 
 IGNORED_FILES = {"timestamp.txt"}
@@ -52,9 +53,8 @@ def load_assignment(source_dir: str) -> dict[str, nbs.SourceNotebook]:
 def setup_namespace(notebook: nbs.SourceNotebook) -> dict:
     """The names the source's setup cells bind, run here in the grader (trusted code)."""
     if notebook.preamble not in _setups:
-        from instructor.grading.sandbox_child import _Shell
         ns: dict = {"__name__": "__main__", "display": lambda *args, **kwargs: None}
-        ns["get_ipython"] = lambda shell=_Shell(ns): shell  # a setup cell's %matplotlib inline
+        ns["get_ipython"] = lambda shell=Shell(ns): shell  # a setup cell's %matplotlib inline
         with contextlib.redirect_stdout(io.StringIO()):  # what it prints is for the notebook
             exec(compile(notebook.preamble, f"<setup of {notebook.name}>", "exec"), ns)
         _setups[notebook.preamble] = ns
@@ -100,7 +100,7 @@ def grade_notebook(job: Job, notebook: nbs.SourceNotebook, path: Path, limits: L
             record["unchanged_answers"].append(gid)
     workdir = Path(tempfile.mkdtemp(prefix=f"{notebook.name}-", dir=scratch))
     _copy_release_files(job.release, workdir)
-    learner = Learner(merged.program, workdir, limits, time.monotonic() + limits.submission_timeout,
+    learner = RemoteLearner(merged.program, workdir, limits, time.monotonic() + limits.submission_timeout,
                       Path(job.public) if job.public else None)
     outputs: dict[int, list[dict]] = {}
     try:

@@ -14,14 +14,13 @@ need a person to look at them.
 from __future__ import annotations
 
 import csv
-import html
 import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from instructor.grading.files import csv_cell as _cell
+from instructor.grading.files import atomic_write, csv_cell as _cell
 
 TOP_FAILURES = 5
 
@@ -268,75 +267,23 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def write_report(summary: Summary, out: Path, feedback: Path | None = None) -> Path:
+def write_report(summary: Summary, out: Path, feedback: Path | None = None, unbounded=()) -> Path:
     """report.html beside its figures and summary.json; each student named in it links to
-    their feedback (``feedback``: nbgrader's feedback folder, when it was written)."""
+    their feedback (``feedback``: nbgrader's feedback folder, when it was written). The
+    page comes from a template with autoescaping (``report_page``); ``unbounded`` names the
+    bounds the class was graded without, shown at the top of the page."""
     import os
+
+    from instructor.grading import report_page
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(asdict(summary), indent=1), encoding="utf-8")
+    atomic_write(out / "summary.json", json.dumps(asdict(summary), indent=1))
     _save(draw_scores(summary), out / "scores.png")
     _save(draw_failures(summary), out / "failures.png")
-    e = html.escape
-    notebook_of = {gid: nb for gid, nb, _ in summary.exercises}
-    first_notebook = summary.exercises[0][1] if summary.exercises else ""
 
-    def who(student: str, notebook: str = first_notebook, attr: str = "") -> str:
+    def link(student: str, notebook: str) -> str | None:
         page = feedback / student / summary.assignment / f"{notebook}.html" if feedback else None
         if page is None or not page.is_file():
-            return f"<span{attr}>{e(student)}</span>"
-        href = Path(os.path.relpath(page, out)).as_posix()
-        return f"<a href='{e(href)}'{attr}>{e(student)}</a>"
+            return None
+        return Path(os.path.relpath(page, out)).as_posix()
 
-    def points(x: float) -> str:
-        return f"{x:g}/{summary.max_score:g}"
-
-    parts = [f"<!doctype html><meta charset='utf-8'><title>{e(summary.assignment)}: class report</title>",
-             "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
-             "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;"
-             "padding:0.2em 0.5em;text-align:left;vertical-align:top}td.n{text-align:right}"
-             "td.who{max-width:25em}</style>",
-             f"<h1>{e(summary.assignment)}: class report</h1>",
-             f"<p>{summary.submitted} submissions graded.</p>"]
-    if summary.lateness:
-        parts.append("<p>Lateness: " + "; ".join(e(x) for x in summary.lateness) + ".</p>")
-    parts += ["<h2>Scores</h2><img src='scores.png' alt='score distribution per exercise'>",
-              "<table id='scores'><tr><th>exercise</th><th>points</th><th>full marks</th>"
-              "<th>students per score</th></tr>"]
-    for gid, _, pts in summary.exercises:
-        dist = " ".join(f"<span class='count' data-exercise='{e(gid)}' data-score='{e(s)}'>"
-                        f"{e(s)}: {n}</span>" for s, n in summary.distribution[gid].items())
-        parts.append(f"<tr><td>{e(gid.removesuffix('_test'))}</td><td class='n'>{pts:g}</td>"
-                     f"<td class='n' data-full='{e(gid)}'>{summary.full_marks[gid]}</td><td>{dist}</td></tr>")
-    parts.append("</table><h2>What went wrong</h2><img src='failures.png' alt='most frequent failures'>")
-    for gid, _, _ in summary.exercises:
-        items, hidden = summary.failures[gid], summary.hidden_only[gid]
-        if not items and not hidden:
-            continue
-        groups = summary.failed_by.get(gid, [])
-        parts.append(f"<h3>{e(gid.removesuffix('_test'))}</h3><table class='failures'>"
-                     "<tr><th>students</th><th>failure of the public tests</th><th>one message</th>"
-                     "<th>who</th></tr>")
-        rows = [(n, label, example, f"data-failure='{e(gid)}'") for label, n, example in items]
-        if hidden:
-            rows.append((hidden, "passes the public tests, fails the hidden tests (other inputs)", "",
-                         f"data-hidden='{e(gid)}'"))
-        for k, (n, label, example, attr) in enumerate(rows):
-            names = ", ".join(who(s, notebook_of[gid], f" data-failed='{e(gid)}'")
-                              for s in (groups[k] if k < len(groups) else []))
-            parts.append(f"<tr><td class='n' {attr}>{n}</td><td>{e(label)}</td>"
-                         f"<td><small>{e(example)}</small></td><td class='who'>{names}</td></tr>")
-        parts.append("</table>")
-    parts.append(f"<h2>Needs attention ({len(summary.attention)})</h2><table id='attention'>"
-                 "<tr><th>student</th><th>total</th><th>why</th></tr>")
-    for student, reasons, total in summary.attention:
-        items = "".join(f"<li>{e(r)}</li>" for r in reasons)
-        parts.append(f"<tr><td data-student='{e(student)}'>{who(student)}</td><td class='n'>{points(total)}</td>"
-                     f"<td><ul>{items}</ul></td></tr>")
-    parts.append("</table>")
-    parts.append(f"<h2>Late ({len(summary.late)})</h2><table id='late'><tr><th>student</th><th>how late</th></tr>")
-    for student, why in summary.late:
-        parts.append(f"<tr><td data-late='{e(student)}'>{who(student)}</td><td>{e(why)}</td></tr>")
-    parts.append("</table>")
-    path = out / "report.html"
-    path.write_text("\n".join(parts), encoding="utf-8")
-    return path
+    return atomic_write(out / "report.html", report_page.render(summary, link, unbounded))

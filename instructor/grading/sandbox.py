@@ -4,7 +4,8 @@ functions, and enforce the time limits.
 The learner's process (``sandbox_child.py``) holds the submission's code and nothing of
 the course's: no solutions, hidden tests, reference implementations or gradebook. The two
 exchange data (``wire`` one way, pickles the other), shared arrays, and handles to objects
-that stay where they are (``Refs``); never code. Time is enforced here (a deadline on
+that stay where they are (``Refs``); never code. ``protocol`` says who sends what, in which
+order; every message from the learner's process is checked against it on receipt. Time is enforced here (a deadline on
 every read, SIGKILL when it passes); memory, files, processes and signals are enforced
 inside the child by the kernel (see its docstring).
 """
@@ -29,7 +30,8 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from instructor.grading import wire
+from instructor.grading import protocol, wire
+from instructor.grading.protocol import ProtocolError
 
 CHILD = Path(__file__).with_name("sandbox_child.py")
 # Top-level names of this project in site-packages: never readable from a sandbox.
@@ -136,11 +138,11 @@ def prepare_public(dest: Path) -> Path:
     matplotlib font cache, for learners' processes to import and read."""
     import shutil
 
-    from instructor import release
+    from instructor.paths import ROOT
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
     dest.mkdir(parents=True, exist_ok=True)
     for name in PUBLIC_FILES:
-        path = release.ROOT / name
+        path = ROOT / name
         if path.is_dir():
             shutil.copytree(path, dest / name, ignore=ignore, dirs_exist_ok=True)
         elif path.is_file():
@@ -234,12 +236,17 @@ class Sandbox:
             message = self._recv(time.monotonic() + 60)
         except SandboxLost as lost:
             raise SandboxError(f"the learner's process did not start: {lost.reason}") from None
+        # No learner code has run yet: whatever goes wrong here is the grading setup's.
         if message[0] == "failed":
             self.kill()
-            raise SandboxError(f"the learner's process did not start:\n{message[1]}")
-        if message[0] != "ready":
+            raise SandboxError(f"the learner's process did not start:\n{message[1:]}")
+        if message[0] != "ready" or len(message) != 3 or not isinstance(message[1], dict):
             self.kill()
             raise SandboxError(f"unexpected first message {message[0]!r}")
+        if message[2] != protocol.VERSION:
+            self.kill()
+            raise SandboxError(f"the learner's process speaks protocol {message[2]!r}, the grader "
+                               f"{protocol.VERSION}: {CHILD.name} and protocol.py are of different versions")
         self.applied = message[1]
         return self.applied
 
@@ -282,7 +289,7 @@ class Sandbox:
         self.kill()
         return reason
 
-    def _broken(self, what: str = "it broke the grader's protocol"):
+    def _broken(self, what: str):
         self.kill()
         return SandboxLost(what)
 
@@ -298,8 +305,21 @@ class Sandbox:
         except wire.WireError as err:
             raise self._broken(f"it sent something the grader refuses: {err}") from None
         if not (isinstance(message, tuple) and message and isinstance(message[0], str)):
-            raise self._broken()
+            raise self._broken("it broke the grader's protocol: a frame that is not a message")
         return message
+
+    def _expect(self, message: tuple, *kinds: str) -> str:
+        """The message's kind, one of ``kinds``; anything else ends the learner's process."""
+        try:
+            return protocol.check_message(message, kinds)
+        except ProtocolError as err:
+            raise self._broken(f"it broke the grader's protocol: {err}") from None
+
+    def _checked(self, check, *args):
+        try:
+            return check(*args)
+        except ProtocolError as err:
+            raise self._broken(f"it broke the grader's protocol: {err}") from None
 
     # Requests --------------------------------------------------------------------
 
@@ -311,19 +331,19 @@ class Sandbox:
         the caller knows which from the cells reported so far.
         """
         self._send("cells", cells)
-        for _ in cells:
+        for index, _ in cells:
             message = self._recv(min(time.monotonic() + self.limits.cell_timeout, deadline))
-            if message[0] != "cell" or len(message) != 3 or not isinstance(message[2], dict):
-                raise self._broken()
-            on_cell(message[1], message[2])
+            self._expect(message, protocol.CELL)
+            on_cell(index, self._checked(protocol.check_run, index, message))
         message = self._recv(min(time.monotonic() + self.limits.cell_timeout, deadline))
-        if message[0] != "cells_done" or not isinstance(message[1], dict):
-            raise self._broken()
-        return message[1]
+        self._expect(message, protocol.CELLS_DONE)
+        if len(message) != 2:
+            raise self._broken("it broke the grader's protocol: a malformed cells_done")
+        return self._checked(protocol.check_names, message[1])
 
     def get(self, name: str, deadline: float):
         self._send("get", name)
-        return self._serve(deadline, {})[0]
+        return self._serve(deadline, {}, "value")[0]
 
     def call(self, target, args: tuple, kwargs: dict, overrides: dict, deadline: float):
         """Call the learner's function or class (target ("name", name)) or one of its
@@ -331,43 +351,55 @@ class Sandbox:
         grader's own. Returns (result, args, kwargs) as they were after the call, so that a
         change to an input shows."""
         self._send("call", target, args, kwargs, sorted(overrides), self.refs.sync())
-        result = self._serve(deadline, overrides)
-        if len(result) != 3:
-            raise self._broken()
-        return result
+        return self._serve(deadline, overrides, "return")
 
     def getattr(self, handle: int, name: str, overrides: dict, deadline: float):
         self._send("getattr", handle, name, self.refs.sync())
-        return self._serve(deadline, overrides)[0]
+        return self._serve(deadline, overrides, "value")[0]
 
     def setattr(self, handle: int, name: str, value, overrides: dict, deadline: float) -> None:
         self._send("setattr", handle, name, value, self.refs.sync())
-        self._serve(deadline, overrides)
+        self._serve(deadline, overrides, "value")
 
-    def _serve(self, deadline: float, overrides: dict) -> tuple:
-        """Wait for the answer to a request; meanwhile answer the learner's process when its
-        code calls a swapped helper or uses one of the grader's objects."""
+    def _serve(self, deadline: float, overrides: dict, answer: str) -> tuple:
+        """Wait for the answer to a request (``answer``: "return" to a call, whose body is
+        the result and the arguments after it, or "value"; or "raise"); meanwhile answer the
+        learner's process when its code calls a swapped helper or uses one of the grader's
+        objects."""
+        size = {"return": 4, "value": 2}[answer]  # the body, with the changes to shared arrays
         self.refs.overrides = overrides
         while True:
             message = self._recv(deadline)
-            kind, body = message[0], message[1:]
-            if kind in ("return", "value", "raise") and body:
-                self.refs.apply(body[-1])
+            kind, body = self._expect(message, answer, "raise", *protocol.QUESTIONS), message[1:]
+            if kind in (answer, "raise"):
+                if len(body) != (2 if kind == "raise" else size):
+                    raise self._broken(f"it broke the grader's protocol: a malformed {kind}")
+                try:
+                    self.refs.apply(body[-1])
+                except wire.WireError as err:
+                    raise self._broken(f"it sent something the grader refuses: {err}") from None
                 if kind == "raise":
-                    raise learner_error(body[0] if isinstance(body[0], dict) else {})
+                    raise learner_error(self._checked(protocol.check_error, body[0]))
                 return body[:-1]
             if kind == "callback" and len(body) == 3 and body[0] in overrides and _arguments(*body[1:]):
                 fn, args, kwargs = overrides[body[0]], body[1], body[2]
                 self._answer(lambda: fn(*args, **kwargs))
             elif kind == "grader_call" and len(body) == 3 and _arguments(*body[1:]):
-                fn, args, kwargs = self.refs.grader_object(body[0]), body[1], body[2]
+                fn, args, kwargs = self._grader_object(body[0]), body[1], body[2]
                 self._answer(lambda: fn(*args, **kwargs))
             elif kind == "grader_getattr" and len(body) == 2 and isinstance(body[1], str) \
                     and not body[1].startswith("_"):
-                obj, name = self.refs.grader_object(body[0]), body[1]
+                obj, name = self._grader_object(body[0]), body[1]
                 self._answer(lambda: _public_attribute(obj, name))
             else:
-                raise self._broken()
+                raise self._broken(f"it broke the grader's protocol: a malformed {kind}")
+
+    def _grader_object(self, handle):
+        try:
+            return self.refs.grader_object(handle)
+        except (KeyError, TypeError):
+            raise self._broken(f"it broke the grader's protocol: a reference {handle!r} it was never given") \
+                from None
 
     def _answer(self, compute) -> None:
         try:
@@ -380,7 +412,8 @@ class Sandbox:
     def probe(self, targets: dict) -> dict:
         self._send("probe", targets)
         message = self._recv(time.monotonic() + 30)
-        return message[1] if message[0] == "probe" else {}
+        self._expect(message, protocol.PROBE)
+        return message[1] if len(message) == 2 and isinstance(message[1], dict) else {}
 
 
 def _public_attribute(obj, name: str):
@@ -467,12 +500,8 @@ class Refs:
         self.next = 0
         self.objects: dict[int, object] = {}     # handle -> the grader's object
         self.object_handles: dict[int, int] = {}
-        self.owner = None                        # whoever RemoteObjects call (checking.Learner)
+        self.owner = None                        # whoever RemoteObjects call (checking.RemoteLearner)
         self.overrides: dict = {}
-
-    @staticmethod
-    def _snap(arr) -> bytes:
-        return arr.dtype.str.encode() + repr(arr.shape).encode() + arr.tobytes()
 
     def _register(self, token: int, arr) -> None:
         ident = id(arr)
@@ -482,7 +511,7 @@ class Refs:
             if self.tokens.get(ident) == token:
                 del self.tokens[ident]
             self.retired.append(token)
-        self.arrays[token] = (weakref.ref(arr, dropped), self._snap(arr))
+        self.arrays[token] = (weakref.ref(arr, dropped), wire.snapshot(arr))
         self.tokens[ident] = token
 
     # Grader -> learner -------------------------------------------------------------------
@@ -527,7 +556,7 @@ class Refs:
         for token, (ref, snap) in list(self.arrays.items()):
             arr = ref()
             if arr is not None:
-                now = self._snap(arr)
+                now = wire.snapshot(arr)
                 if now != snap:
                     self.arrays[token] = (ref, now)
                     changes.append((token, (arr.dtype.str, arr.shape, arr.tobytes())))
@@ -571,7 +600,10 @@ class Refs:
             if not (isinstance(item, tuple) and len(item) == 4):
                 raise wire.WireError("bad change")
             token, dtype, shape, data = item
-            entry = self.arrays.get(token)
+            if not (type(token) is int and isinstance(dtype, str) and isinstance(shape, list)
+                    and isinstance(data, bytes)):
+                raise wire.WireError("a malformed change")
+            entry = self.arrays.get(token)  # None: an array the grader has dropped since
             arr = entry[0]() if entry else None
             if arr is None:
                 continue
@@ -579,7 +611,7 @@ class Refs:
                     and tuple(shape) == arr.shape and isinstance(data, bytes) and len(data) == arr.nbytes):
                 raise wire.WireError("a change that does not fit its array")
             np.copyto(arr, np.frombuffer(data, dtype=arr.dtype).reshape(arr.shape))
-            self.arrays[token] = (entry[0], self._snap(arr))
+            self.arrays[token] = (entry[0], wire.snapshot(arr))
 
 
 # Errors from the learner's code ---------------------------------------------------------

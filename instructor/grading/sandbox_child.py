@@ -5,8 +5,9 @@ no PYTHONPATH, no .pth files, so sys.path is exactly what the grader sets: the w
 folder (the notebook's folder in a kernel), a copy of the workbook's public files (what the
 student bundle holds: ``public_tests.py``, ``cnnbook``, the data) and site-packages. The
 instructor's package is not importable, and not readable either. Only the standard
-library and numpy are used here, the wire format is loaded from the file beside this one, and
-the helper swap the checker uses (``cnnbook.rebinding``) from the public copy.
+library and numpy are used here; the wire format, the protocol, the seccomp filter and the
+magics are loaded from the files beside this one, and the helper swap the checker uses
+(``cnnbook.rebinding``) from the public copy.
 
 Before any learner code runs, the process closes itself in, in this order (each step
 reports whether it took effect; the grader prints that before grading):
@@ -18,9 +19,10 @@ reports whether it took effect; the grader prints that before grading):
 4. Landlock (Linux 5.13+): read access only to the standard library, site-packages (less
    this project's own entries), the public copy and system libraries; write access only to
    the working folder; no TCP; with ABI 6+, no signals to processes outside the sandbox;
-5. seccomp (x86_64): no new processes or programs, no signals, no sockets, no ptrace,
-   no raising of limits, no namespaces, mounts or kernel modules, and the death signal
-   that ties this process to the grader cannot be removed.
+5. seccomp (``seccomp.py``, through libseccomp, system calls by name, on x86_64 and
+   aarch64): no new processes or programs, no signals, no sockets, no ptrace, no raising
+   of limits, no namespaces, mounts or kernel modules, and the death signal that ties this
+   process to the grader cannot be removed.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import json
 import linecache
 import os
 import pickle
-import platform
 import resource
 import signal
 import stat
@@ -45,13 +46,14 @@ import types
 from pathlib import Path
 
 wire = None  # the wire module, loaded from beside this file in main()
+magics = None  # the magics module (get_ipython() for a cell's magics), loaded the same way
+protocol = None  # the protocol module: its version and message kinds
+seccomp = None  # the seccomp filter (libseccomp), loaded the same way
 rebinding = None  # cnnbook.rebinding, imported from the public copy in main()
 OUTPUT_LIMIT = 64 * 1024  # characters of printed output kept per cell
 
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
-PR_SET_SECCOMP = 22
-SECCOMP_MODE_FILTER = 2
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -107,35 +109,56 @@ def drop_privileges(user: dict | None) -> str:
 
 # 4. Landlock ----------------------------------------------------------------------
 
-LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
-LL_MAKE_CHAR, LL_MAKE_BLOCK = 1 << 6, 1 << 11
-LL_FILE_ONLY = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | (1 << 14) | (1 << 15)
+# Names and values of <linux/landlock.h>; the ABI version that brought each in.
+FS_RIGHTS = {  # LANDLOCK_ACCESS_FS_*: (bit, ABI)
+    "EXECUTE": (1 << 0, 1), "WRITE_FILE": (1 << 1, 1), "READ_FILE": (1 << 2, 1), "READ_DIR": (1 << 3, 1),
+    "REMOVE_DIR": (1 << 4, 1), "REMOVE_FILE": (1 << 5, 1), "MAKE_CHAR": (1 << 6, 1), "MAKE_DIR": (1 << 7, 1),
+    "MAKE_REG": (1 << 8, 1), "MAKE_SOCK": (1 << 9, 1), "MAKE_FIFO": (1 << 10, 1), "MAKE_BLOCK": (1 << 11, 1),
+    "MAKE_SYM": (1 << 12, 1), "REFER": (1 << 13, 2), "TRUNCATE": (1 << 14, 3), "IOCTL_DEV": (1 << 15, 5),
+}
+NET_RIGHTS = {"BIND_TCP": (1 << 0, 4), "CONNECT_TCP": (1 << 1, 4)}  # LANDLOCK_ACCESS_NET_*
+SCOPES = {"ABSTRACT_UNIX_SOCKET": (1 << 0, 6), "SIGNAL": (1 << 1, 6)}  # LANDLOCK_SCOPE_*
+LANDLOCK_CREATE_RULESET_VERSION = 1 << 0
+LANDLOCK_RULE_PATH_BENEATH = 1
+# The same numbers on x86_64 and aarch64 (the generic system-call table).
+SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
+
+
+def _bits(table: dict, names, abi: int = 99) -> int:
+    return sum(table[n][0] for n in names if table[n][1] <= abi)
+
+
+def _names(table: dict, bits: int) -> list[str]:
+    return [n for n, (bit, _) in table.items() if bits & bit]
+
+
+READ = ("READ_FILE", "READ_DIR")
+# Rights that apply to a file (not a folder): a rule on a file may hold only these.
+FILE_ONLY = ("EXECUTE", "WRITE_FILE", "READ_FILE", "TRUNCATE", "IOCTL_DEV")
+# In its working folder the learner's code may do everything but run programs, make device
+# files or send device ioctls.
+NOT_IN_WORKDIR = ("EXECUTE", "MAKE_CHAR", "MAKE_BLOCK", "IOCTL_DEV")
 
 
 def apply_landlock(read: list[str], listable: list[str], write: list[str], devices: dict[str, str]) -> dict:
-    abi = _libc.syscall(444, None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
+    abi = _libc.syscall(SYS_LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION)
     if abi < 1:
         return {"ok": False, "why": "this kernel has no Landlock (needs Linux 5.13+ with "
                                     "Landlock enabled in the lsm= boot setting)"}
-    handled = (1 << 13) - 1
-    if abi >= 2:
-        handled |= 1 << 13  # REFER
-    if abi >= 3:
-        handled |= 1 << 14  # TRUNCATE
-    if abi >= 5:
-        handled |= 1 << 15  # IOCTL_DEV
-    net = 0b11 if abi >= 4 else 0  # BIND_TCP, CONNECT_TCP
-    scoped = 0b11 if abi >= 6 else 0  # abstract unix sockets, signals
+    handled = _bits(FS_RIGHTS, FS_RIGHTS, abi)  # every right this kernel knows is handled (denied unless granted)
+    net = _bits(NET_RIGHTS, NET_RIGHTS, abi)    # no TCP bind or connect at all
+    scoped = _bits(SCOPES, SCOPES, abi)         # no signals or abstract sockets out of the sandbox
     attr = struct.pack("<QQQ", handled, net, scoped)[:8 if abi < 4 else 16 if abi < 6 else 24]
     buf = ctypes.create_string_buffer(attr, len(attr))
-    ruleset = _libc.syscall(444, buf, len(attr), 0)
+    ruleset = _libc.syscall(SYS_LANDLOCK_CREATE_RULESET, buf, len(attr), 0)
     if ruleset < 0:
         return {"ok": False, "why": f"landlock_create_ruleset: {os.strerror(ctypes.get_errno())}"}
-    read_rights = LL_READ_FILE | LL_READ_DIR
-    write_rights = handled & ~(LL_EXECUTE | LL_MAKE_CHAR | LL_MAKE_BLOCK | (1 << 15))
-    rules = [(p, read_rights) for p in read] + [(p, LL_READ_DIR) for p in listable]
+    read_rights = _bits(FS_RIGHTS, READ)
+    write_rights = handled & ~_bits(FS_RIGHTS, NOT_IN_WORKDIR)
+    rules = [(p, read_rights) for p in read] + [(p, _bits(FS_RIGHTS, ["READ_DIR"])) for p in listable]
     rules += [(p, write_rights) for p in write]
-    rules += [(p, LL_READ_FILE | (LL_WRITE_FILE if mode == "rw" else 0)) for p, mode in devices.items()]
+    rules += [(p, _bits(FS_RIGHTS, ["READ_FILE"] + (["WRITE_FILE"] if mode == "rw" else [])))
+              for p, mode in devices.items()]
     for path, rights in rules:
         try:
             fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -143,119 +166,25 @@ def apply_landlock(read: list[str], listable: list[str], write: list[str], devic
             continue  # a path this system does not have
         try:
             if not stat.S_ISDIR(os.fstat(fd).st_mode):
-                rights &= LL_FILE_ONLY
+                rights &= _bits(FS_RIGHTS, FILE_ONLY)
             rule = ctypes.create_string_buffer(struct.pack("<Qi", rights & handled, fd), 12)
-            if _libc.syscall(445, ruleset, 1, rule, 0) != 0:
+            if _libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, rule, 0) != 0:
                 return {"ok": False, "why": f"landlock_add_rule {path}: {os.strerror(ctypes.get_errno())}"}
         finally:
             os.close(fd)
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    if _libc.syscall(446, ruleset, 0) != 0:
+    if _libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
         return {"ok": False, "why": f"landlock_restrict_self: {os.strerror(ctypes.get_errno())}"}
     os.close(ruleset)
-    return {"ok": True, "abi": abi, "signals": abi >= 6, "network": abi >= 4}
+    return {"ok": True, "abi": abi, "signals": abi >= 6, "network": abi >= 4,
+            "handled": _names(FS_RIGHTS, handled) + _names(NET_RIGHTS, net) + _names(SCOPES, scoped),
+            "workdir": _names(FS_RIGHTS, write_rights)}
 
 
-# 5. seccomp -----------------------------------------------------------------------
-
-# x86_64 numbers, checked against asm/unistd_64.h.
-DENIED_X86_64 = {
-    # new processes and programs
-    56: "clone", 57: "fork", 58: "vfork", 435: "clone3", 59: "execve", 322: "execveat",
-    # signals and access to other processes
-    62: "kill", 200: "tkill", 234: "tgkill", 129: "rt_sigqueueinfo", 297: "rt_tgsigqueueinfo",
-    424: "pidfd_send_signal", 434: "pidfd_open", 438: "pidfd_getfd", 101: "ptrace",
-    310: "process_vm_readv", 311: "process_vm_writev", 312: "kcmp",
-    # network
-    41: "socket", 53: "socketpair", 42: "connect", 43: "accept", 288: "accept4", 49: "bind",
-    50: "listen",
-    # limits, identity, capabilities
-    160: "setrlimit", 105: "setuid", 106: "setgid", 113: "setreuid", 114: "setregid",
-    117: "setresuid", 119: "setresgid", 116: "setgroups", 122: "setfsuid", 123: "setfsgid",
-    126: "capset",
-    # namespaces, mounts, devices, the kernel
-    272: "unshare", 308: "setns", 165: "mount", 166: "umount2", 155: "pivot_root", 161: "chroot",
-    442: "mount_setattr", 428: "open_tree", 429: "move_mount", 430: "fsopen", 431: "fsconfig",
-    432: "fsmount", 433: "fspick", 133: "mknod", 259: "mknodat", 303: "name_to_handle_at",
-    304: "open_by_handle_at", 169: "reboot", 175: "init_module", 313: "finit_module",
-    176: "delete_module", 246: "kexec_load", 320: "kexec_file_load", 321: "bpf",
-    298: "perf_event_open", 323: "userfaultfd", 425: "io_uring_setup", 426: "io_uring_enter",
-    427: "io_uring_register", 250: "keyctl", 248: "add_key", 249: "request_key", 167: "swapon",
-    168: "swapoff", 163: "acct", 164: "settimeofday", 227: "clock_settime", 159: "adjtimex",
-    305: "clock_adjtime", 170: "sethostname", 171: "setdomainname", 172: "iopl", 173: "ioperm",
-    179: "quotactl", 103: "syslog", 135: "personality",
-}
-NR_PRCTL, NR_PRLIMIT64 = 157, 302
-
-
-def _bpf(program):
-    """Assemble (code, k, jt_label, jf_label) or labels into sock_filter bytes."""
-    labels, ops = {}, []
-    for item in program:
-        if isinstance(item, str):
-            labels[item] = len(ops)
-        else:
-            ops.append(item)
-    out = b""
-    for i, (code, k, jt, jf) in enumerate(ops):
-        jt = labels[jt] - i - 1 if isinstance(jt, str) else jt
-        jf = labels[jf] - i - 1 if isinstance(jf, str) else jf
-        out += struct.pack("<HBBI", code, jt, jf, k & 0xFFFFFFFF)
-    return out, len(ops)
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
-def apply_seccomp() -> dict:
-    if platform.machine() != "x86_64":
-        return {"ok": False, "why": f"no system-call table for {platform.machine()} (x86_64 only)"}
-    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
-    ALLOW, DENY, KILL = 0x7FFF0000, 0x00050000 | 1, 0x80000000  # DENY: errno EPERM
-    prog = [(LD, 4, 0, 0), (JEQ, 0xC000003E, 1, 0), (RET, KILL, 0, 0),  # x86_64 only
-            (LD, 0, 0, 0), (JGE, 0x40000000, "deny", 0),  # the x32 ABI
-            (JEQ, NR_PRCTL, "prctl", 0), (JEQ, NR_PRLIMIT64, "prlimit", 0)]
-    prog += [(JEQ, nr, "deny", 0) for nr in DENIED_X86_64]
-    prog += [(RET, ALLOW, 0, 0),
-             "prctl", (LD, 16, 0, 0), (JEQ, PR_SET_PDEATHSIG, "deny", 0), (RET, ALLOW, 0, 0),
-             # prlimit64 may read limits (glibc's getrlimit uses it), not set them
-             "prlimit", (LD, 32, 0, 0), (JEQ, 0, 0, "deny"), (LD, 36, 0, 0), (JEQ, 0, 0, "deny"),
-             (RET, ALLOW, 0, 0),
-             "deny", (RET, DENY, 0, 0)]
-    code, n = _bpf(prog)
-    buf = ctypes.create_string_buffer(code, len(code))
-    fprog = _SockFprog(n, ctypes.cast(buf, ctypes.c_void_p))
-    try:
-        _prctl(PR_SET_NO_NEW_PRIVS, 1)
-        if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0) != 0:
-            return {"ok": False, "why": f"seccomp: {os.strerror(ctypes.get_errno())}"}
-    except OSError as err:
-        return {"ok": False, "why": f"seccomp: {err}"}
-    return {"ok": True}
+# 5. seccomp: ``seccomp.py`` (libseccomp, system calls by name) ------------------------
 
 
 # The learner's namespace ---------------------------------------------------------------
-
-class _Shell:
-    """Enough of get_ipython() for the magics a learner leaves in a cell: they do nothing,
-    except that a cell under %%time, %%timeit or %%capture still runs, once."""
-
-    def __init__(self, namespace):
-        self.user_ns = namespace
-
-    def run_line_magic(self, *args, **kwargs):
-        return None
-
-    def run_cell_magic(self, name, line, cell, *args, **kwargs):
-        if name in ("time", "timeit", "capture", "prun"):
-            exec(compile(cell, "<cell magic>", "exec"), self.user_ns)
-
-    def system(self, *args, **kwargs):
-        return None
-
-    getoutput = system
-
 
 class _Capture:
     """A bounded text stream: output past the limit is counted, not kept."""
@@ -342,12 +271,9 @@ class Shared:
         self.objects: dict[int, object] = {}     # handle -> an object the grader refers to
         self.next = 0
 
-    def _snap(self, arr) -> bytes:
-        return arr.dtype.str.encode() + repr(arr.shape).encode() + arr.tobytes()
-
     def register(self, token: int, arr) -> None:
         self.arrays[token] = arr
-        self.snapshots[token] = self._snap(arr)
+        self.snapshots[token] = wire.snapshot(arr)
         self.tokens[id(arr)] = token
 
     # wire.encode's questions
@@ -392,7 +318,7 @@ class Shared:
                 new = np.frombuffer(data, dtype=dtype).reshape(shape)
                 if new.shape == arr.shape:
                     np.copyto(arr, new, casting="unsafe")
-                self.snapshots[token] = self._snap(arr)
+                self.snapshots[token] = wire.snapshot(arr)
         for token in retired:
             arr = self.arrays.pop(token, None)
             self.snapshots.pop(token, None)
@@ -403,14 +329,16 @@ class Shared:
         """Shared arrays the learner's code changed since the last exchange."""
         out = []
         for token, arr in self.arrays.items():
-            snap = self._snap(arr)
+            snap = wire.snapshot(arr)
             if snap != self.snapshots[token]:
                 self.snapshots[token] = snap
                 out.append((token, arr.dtype.str, list(arr.shape), arr.tobytes()))
         return out
 
 
-class Learner:
+class ChildServer:
+    """The learner's side: serves the grader's requests until it says stop or goes away."""
+
     def __init__(self, rfd: int, wfd: int, applied: dict, setup: dict):
         self.rfd, self.wfd = rfd, wfd
         self.applied, self.setup = applied, setup
@@ -418,7 +346,7 @@ class Learner:
         # What a kernel offers besides builtins (-S leaves out site's exit and quit).
         self.ns = {"__name__": "__main__", "__builtins__": builtins, "display": print,
                    "exit": sys.exit, "quit": sys.exit}
-        self.ns["get_ipython"] = lambda shell=_Shell(self.ns): shell
+        self.ns["get_ipython"] = lambda shell=magics.Shell(self.ns): shell
 
     def send(self, *message, share: bool = False):
         try:
@@ -434,7 +362,7 @@ class Learner:
         return unpickler.load()
 
     def serve(self):
-        self.send("ready", self.applied)
+        self.send("ready", self.applied, protocol.VERSION)
         while True:
             message = self.recv()
             if message[0] == "exit":
@@ -601,16 +529,23 @@ def probe(targets: dict) -> dict:
     return report
 
 
+def _beside(name: str):
+    """A module of the grading package, loaded from its file beside this one (the package
+    itself is not importable here)."""
+    spec = importlib.util.spec_from_file_location(f"cnnbook_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(argv) -> None:
-    global wire, rebinding
+    global wire, magics, protocol, seccomp, rebinding
     rfd, wfd, grader = int(argv[1]), int(argv[2]), int(argv[3])
     # Die with the grader, whatever happens to it.
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != grader:
         os._exit(1)
-    spec = importlib.util.spec_from_file_location("cnnbook_wire", Path(__file__).with_name("wire.py"))
-    wire = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(wire)
+    wire, magics, protocol, seccomp = (_beside(name) for name in ("wire", "magics", "protocol", "seccomp"))
     setup = json.loads(wire.read_frame(rfd))
     try:
         applied = {"limits": apply_limits(setup["limits"]), "user": drop_privileges(setup.get("user"))}
@@ -619,16 +554,20 @@ def main(argv) -> None:
         sys.path[:0] = [setup["workdir"], setup["public"]]
         sys.path.append(setup["site"])
         import numpy  # noqa: F401  (imported while its files are readable)
+        try:
+            seccomp.library()  # loaded while it is surely readable
+        except seccomp.SeccompUnavailable:
+            pass  # seccomp.apply() reports it
         rebinding = importlib.import_module("cnnbook.rebinding")  # the checker's helper swap
         applied["files"] = (apply_landlock(setup["read"], [setup["site"]], setup["write"], setup["devices"])
                             if setup.get("landlock", True) else {"ok": False, "why": "turned off"})
-        applied["syscalls"] = (apply_seccomp() if setup.get("seccomp", True)
+        applied["syscalls"] = (seccomp.apply() if setup.get("seccomp", True)
                                else {"ok": False, "why": "turned off"})
     except BaseException:
         wire.write_frame(wfd, wire.encode(("failed", traceback.format_exc())))
         return
     os.chdir(setup["workdir"])
-    Learner(rfd, wfd, applied, setup).serve()
+    ChildServer(rfd, wfd, applied, setup).serve()
 
 
 if __name__ == "__main__":

@@ -305,6 +305,14 @@ def _decode(reader: _Reader, depth: int):
     raise WireError(f"unknown tag {tag!r}")
 
 
+# Shared arrays ------------------------------------------------------------------
+
+def snapshot(arr) -> bytes:
+    """An array's dtype, shape and contents: both sides compare snapshots to find what
+    changed in the arrays they share since the last exchange."""
+    return arr.dtype.str.encode() + repr(arr.shape).encode() + arr.tobytes()
+
+
 # Frames -------------------------------------------------------------------------
 
 def write_frame(fd: int, payload: bytes) -> None:

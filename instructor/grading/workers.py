@@ -21,7 +21,7 @@ def _run(kind: str, payload):
         from instructor.grading.job import grade
         return grade(payload)
     if kind == "feedback":
-        from instructor.grading.cli import generate_feedback
+        from instructor.grading.feedback import generate_feedback
         return generate_feedback(**payload)
     raise ValueError(kind)
 
