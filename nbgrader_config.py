@@ -30,4 +30,9 @@ c.Execute.timeout = 120
 # autograde restored them, hidden tests included.
 c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades",
                                     "nbgrader.preprocessors.ClearHiddenTests",
+                                    "instructor.embed_figures.EmbedFigures",
                                     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+
+# The figures inside the pages: feedback (above) and formgrader's view of a submission, whose
+# URLs are not where the notebooks' links to images/ point.
+c.HTMLExporter.preprocessors = ["instructor.embed_figures.EmbedFigures"]

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 WORK = ROOT / "work"
 NOTEBOOKS = ROOT / "notebooks"
+IMAGES = ROOT / "images"
 START_PAGE = "start_here.ipynb"
 # Given code that holds the answers of an earlier assignment: copied into work/ only when the
 # learner asks for it (`python start.py layers`). Path in notebooks/ -> what it holds.
@@ -178,6 +179,17 @@ def copy_notebooks() -> list[Path]:
     return copied
 
 
+def copy_images() -> None:
+    """The figures the notebooks show, in work/images/ (JupyterLab serves work/ only)."""
+    if not IMAGES.is_dir():
+        return
+    for src in sorted(IMAGES.glob("*.svg")):
+        dest = WORK / "images" / src.name
+        if not dest.exists() or dest.read_bytes() != src.read_bytes():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+
+
 def copy_given(names=None) -> list[Path]:
     """Copy given code (the answers of an earlier assignment) into work/, never overwriting."""
     copied = []
@@ -275,6 +287,7 @@ def open_lab(extra: list[str]) -> None:
     setup()
     for path in copy_notebooks():
         print(f"New in your work folder: {path.relative_to(ROOT)}")
+    copy_images()
     write_start_page()
     for rel, what in GIVEN.items():
         if (NOTEBOOKS / rel).exists() and not (WORK / rel).exists():

@@ -2,7 +2,7 @@
 
     cnnbook-release notebooks         regenerate notebooks/ from solutions/ (nbgrader)
     cnnbook-release expected          regenerate the public tests' expected arrays
-    cnnbook-release figures           redraw the figures in images/ and embed them in solutions/
+    cnnbook-release figures           redraw the figures in images/
     cnnbook-release bundle [-o ZIP] [-a ASSIGNMENT ...]
                                       build the student bundle (no solutions, hidden tests or
                                       oracles), with the released assignments only
@@ -14,11 +14,8 @@
 from __future__ import annotations
 
 import argparse
-import base64
 import filecmp
-import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -43,53 +40,6 @@ BUNDLE_NAME = "cnn-workbook-student"
 BUNDLE_FILES = ["public_tests.py", "cnnbook", "notebooks", "images", "data", "start.py", "LICENSE"]
 # Never in the bundle, wherever they appear.
 BUNDLE_EXCLUDE = {"__pycache__", ".ipynb_checkpoints"}
-
-
-# A figure in a notebook's text: the image travels inside the notebook as the cell's attachment,
-# so it shows wherever the notebook is opened (a learner's work/, formgrader, feedback, a bundle).
-FIGURE_LINK = re.compile(r"\]\(attachment:(?P<name>[\w.-]+\.svg)\)")
-
-
-def _figure_cells(nb: dict):
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown":
-            names = FIGURE_LINK.findall("".join(cell["source"]))
-            if names:
-                yield cell, names
-
-
-def _attachment(name: str) -> dict:
-    return {"image/svg+xml": base64.b64encode((figures.IMAGES / name).read_bytes()).decode()}
-
-
-def embed_figures(root: Path = ROOT) -> list[Path]:
-    """Put the current images/ into every figure attachment of the solution notebooks."""
-    changed = []
-    for path in sorted((root / "solutions").rglob("*.ipynb")):
-        text = path.read_text(encoding="utf-8")
-        nb = json.loads(text)
-        for cell, names in _figure_cells(nb):
-            cell["attachments"] = {name: _attachment(name) for name in names}
-        new = json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-        if new != text:
-            path.write_text(new, encoding="utf-8", newline="\n")
-            changed.append(path)
-    return changed
-
-
-def stale_attachments(root: Path = ROOT) -> list[str]:
-    """Notebooks (solutions and student versions) whose figures differ from images/."""
-    stale = []
-    for path in sorted((root / "solutions").rglob("*.ipynb")) + sorted((root / "notebooks").rglob("*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        for cell, names in _figure_cells(nb):
-            # nbformat may keep a long string as a list of lines
-            held = {name: {mime: "".join(data) if isinstance(data, list) else data for mime, data in bundle.items()}
-                    for name, bundle in cell.get("attachments", {}).items()}
-            if held != {name: _attachment(name) for name in names}:
-                stale.append(path.relative_to(root).as_posix())
-                break
-    return stale
 
 
 def nbgrader_config(root: Path):
@@ -231,7 +181,7 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("notebooks", help="regenerate notebooks/ from solutions/")
     sub.add_parser("expected", help="regenerate the expected arrays of the public tests")
-    sub.add_parser("figures", help="redraw the figures in images/ and embed them in solutions/")
+    sub.add_parser("figures", help="redraw the figures in images/")
     bundle = sub.add_parser("bundle", help="build the student bundle")
     bundle.add_argument("-o", "--output", type=Path, default=ROOT / "bundle" / f"{BUNDLE_NAME}.zip")
     bundle.add_argument("-a", "--assignment", action="append", choices=GRADED_ASSIGNMENTS,
@@ -247,10 +197,7 @@ def main(argv=None) -> int:
     elif args.command == "expected":
         return make_expected.main([])
     elif args.command == "figures":
-        status = figures.main([])
-        for path in embed_figures():
-            print(f"embedded the figures in {path.relative_to(ROOT)}: run `cnnbook-release notebooks`")
-        return status
+        return figures.main([])
     elif args.command == "bundle":
         stale = stale_notebooks()
         if stale:
@@ -259,9 +206,6 @@ def main(argv=None) -> int:
         print(f"wrote {build_bundle(args.output, args.assignment)}")
     elif args.command == "check":
         status = make_expected.main(["--check"]) | figures.main(["--check"])
-        for path in stale_attachments():
-            print(f"{path}: its figures differ from images/: run `cnnbook-release figures`")
-            status = 1
         stale = stale_notebooks()
         if stale:
             print(f"stale student notebooks: {', '.join(stale)}")

@@ -100,10 +100,13 @@ def serve(command: list[str], root: Path, probe: str, name: str, env: dict | Non
 
 
 def lab_root(root: Path, home: Path) -> list[str]:
-    """Copy the workbook's notebooks into ``root`` (their figures travel inside them), quieten
-    JupyterLab's settings in the isolated ``home``; return the command that serves ``root``."""
+    """Copy the workbook's notebooks and images into ``root``, quieten JupyterLab's settings in
+    the isolated ``home``; return the command that serves ``root``."""
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copytree(ROOT / "solutions", root / "solutions")
+    # The notebooks show ../images/, where start.py puts the figures in work/.
+    for folder in ("notebooks", "solutions"):
+        shutil.copytree(ROOT / "images", root / folder / "images")
     quiet_settings(home)
     # No token and no XSRF check: a throwaway server on 127.0.0.1 that the tests also call.
     return [sys.executable, "-m", "jupyter", "lab", *SERVER_OPTIONS, f"--ServerApp.root_dir={root}"]
@@ -353,6 +356,7 @@ def learner_lab(tmp_path_factory, jupyter_home):
     start.WORK = base / "work"
     try:
         start.copy_notebooks()
+        start.copy_images()
         start.write_start_page()
         cmd, env = start.learner_lab(SERVER_OPTIONS, base=base / "learner-config")
     finally:
@@ -372,7 +376,7 @@ def test_learner_jupyterlab_shows_work_only_and_no_instructor_tools(browser, lea
     url, work = learner_lab
     with urllib.request.urlopen(f"{url}/api/contents", timeout=10) as r:
         root = {item["name"] for item in json.load(r)["content"]}
-    assert {"start_here.ipynb", "assignment1", "assignment2", "assignment3"} <= root
+    assert {"start_here.ipynb", "assignment1", "assignment2", "assignment3", "images"} <= root
     assert not root & {"solutions", "instructor", "notebooks", "tests", "start.py"}
     # No news pop-up, line numbers on: defaults that start.py's server sets (JupyterLab's own
     # defaults are "none", which asks, and no line numbers); the learner may still change them.

@@ -69,7 +69,7 @@ def test_setup_and_open_command(clone):
         # work/ is the root: the solutions and the instructor's files are not in view.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents", timeout=10) as r:
             root = {item["name"] for item in json.load(r)["content"]}
-        assert {"start_here.ipynb", "assignment1"} <= root
+        assert {"start_here.ipynb", "assignment1", "images"} <= root
         assert not root & {"solutions", "instructor", "notebooks", "tests"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=10) as r:
             assert r.status == 200

@@ -251,6 +251,16 @@ def test_stock_nbgrader_follows_the_readme(tmp_path):
         restored = re.match(r"\[AutogradeApp \| WARNING\] Attribute 'checksum' for cell (\w+) has changed", line)
         assert restored and restored[1] in hidden, line
     stock = {student: scores(course, student) for student in learners}
+
+    # Formgrader lists the course's assignments from the source folder: only graded ones, and
+    # renders a submission with nbconvert, where the figures come from inside the notebook.
+    from nbconvert import HTMLExporter
+    from nbgrader.apps import NbGraderAPI
+    config = release.nbgrader_config(course)
+    assert NbGraderAPI(config=config).get_source_assignments() == set(release.GRADED_ASSIGNMENTS)
+    autograded = str(course / "autograded" / "perfect" / ASSIGNMENT / "part1_forward.ipynb")
+    page, _ = HTMLExporter(config=config).from_filename(autograded)  # as formgrader makes it
+    assert page.count("data:image/svg+xml;base64,") == 5 and not re.search(r"src=.[./]*images/", page)
     assert stock["perfect"] == {ex: (p, p) for ex, (_, p) in stock["perfect"].items()}
 
     assert cli.main([ASSIGNMENT, "--course", str(course), "--timeout", "10", "--no-feedback", "--force"]) == 0

@@ -460,6 +460,7 @@ class Run:
                     stats.feedback += 1
                 else:
                     stats.errors.append((student, value))
+                    print(f"\nCould not write the feedback of {student}: {value.strip()[-2000:]}", file=sys.stderr)
         except KeyboardInterrupt:
             stats.interrupted = True
         finally:
