@@ -70,13 +70,19 @@ def available_suites(name: str) -> list[str]:
     return sorted(_EXERCISES[name].suites) if name in _EXERCISES else []
 
 
-def check(name: str, target, suite: str = "public", quiet: bool = False) -> str:
+def check(name: str, target, suite: str = "public", quiet: bool = False) -> None:
     """Run the ``suite`` checks of exercise ``name`` on the learner's function ``target``.
 
-    Raises CheckFailed on the first problem found; prints one line on success. Returns a note,
-    empty unless the check passed only with a correct helper swapped in for one of the
-    learner's that fails its own check (the line printed says so too).
+    Raises CheckFailed on the first problem found; prints one line on success. Returns
+    nothing: a test cell's last line is a call of it, and nbgrader would read a value there
+    as partial credit.
     """
+    check_note(name, target, suite, quiet)
+
+
+def check_note(name: str, target, suite: str = "public", quiet: bool = False) -> str:
+    """``check``, returning a note: empty unless the check passed only with a correct helper
+    swapped in for one of the learner's that fails its own check (the line printed says so)."""
     _ensure_suites_imported()
     _load_plugins()
     if name not in _EXERCISES:

@@ -57,7 +57,7 @@ def score_exercise(name: str, target, points: int, suites=("public",)) -> Exerci
         out = io.StringIO()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                note = checker.check(name, target, suite=suite, quiet=True)
+                note = checker.check_note(name, target, suite=suite, quiet=True)
         except checker.CheckFailed as err:
             result.message = str(err)
             return result

@@ -5,7 +5,7 @@ import pytest
 
 import public_tests
 from cnnbook import checker
-from cnnbook.checker import CheckFailed, check
+from cnnbook.checker import CheckFailed, check, check_note
 from instructor import oracles, solutions
 
 GRADED = oracles.GRADED
@@ -95,7 +95,7 @@ def test_reference_helpers_are_swapped_in(solution, capsys):
     but its line says that it passed only with correct helpers in place of the learner's."""
     env = {"np": np, "zero_pad": lambda X, pad: X, "conv_single_step": lambda a, W, b: 0.0}
     exec(solutions_source("conv_forward"), env)
-    note = check("conv_forward", env["conv_forward"])
+    note = check_note("conv_forward", env["conv_forward"])
     line = capsys.readouterr().out
     assert ("conv_forward passes all public tests, but only with a correct zero_pad and "
             "conv_single_step in place of yours: your zero_pad and conv_single_step fail their "
@@ -106,7 +106,8 @@ def test_reference_helpers_are_swapped_in(solution, capsys):
 def test_a_swap_of_passing_helpers_says_nothing(solution, capsys):
     env = {"np": np, "zero_pad": solution["zero_pad"], "conv_single_step": solution["conv_single_step"]}
     exec(solutions_source("conv_forward"), env)
-    assert check("conv_forward", env["conv_forward"]) == ""
+    assert check_note("conv_forward", env["conv_forward"]) == ""
+    assert check("conv_forward", env["conv_forward"]) is None  # a test cell's last line shows no value
     assert "\x1b[92mconv_forward passes all public tests.\x1b[0m" in capsys.readouterr().out
 
 
