@@ -157,6 +157,8 @@ def _failing_helpers_note(target, used: list[str]) -> str:
             check(h, helper, quiet=True)
         except CheckFailed as err:
             failing.append((h, str(err)))
+        except Exception as err:  # a helper whose own check breaks on it fails it all the same
+            failing.append((h, f"{type(err).__name__}: {err}"))
     if not failing:
         return ""
     names = " and ".join(h for h, _ in failing)

@@ -103,6 +103,19 @@ def test_reference_helpers_are_swapped_in(solution, capsys):
     assert note in line
 
 
+def test_a_helper_whose_check_breaks_does_not_fail_the_function_that_calls_it(capsys):
+    """A zero_pad returning an object its own check cannot even compare (it raises) costs
+    zero_pad only: conv_forward, run with a correct zero_pad, passes and names it."""
+    import classroom
+    env = {"np": np}
+    exec(classroom.LIAR_OBJECT, env)
+    sol = classroom.answer_sources()
+    exec(sol["conv_single_step"], env)
+    exec(sol["conv_forward"], env)
+    note = check_note("conv_forward", env["conv_forward"])
+    assert "your zero_pad fails its own check" in note and note in capsys.readouterr().out
+
+
 def test_a_swap_of_passing_helpers_says_nothing(solution, capsys):
     env = {"np": np, "zero_pad": solution["zero_pad"], "conv_single_step": solution["conv_single_step"]}
     exec(solutions_source("conv_forward"), env)
