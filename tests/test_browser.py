@@ -305,18 +305,22 @@ def move_each_explorer(page, prefix: str) -> None:
         assert path.stat().st_size > 10_000
 
 
-def test_explorers_in_jupyterlab(browser, lab):
-    url, _ = lab
+def run_explorers(browser, url: str, prefix: str) -> None:
+    """Run the explorers notebook, check that all four show, move one control of each."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        open_and_run(page, url, EXPLORER_NOTEBOOK, "explorers.png", "dA_prev[1, 1] =")
+        open_and_run(page, url, EXPLORER_NOTEBOOK, f"{prefix}-explorers.png", "dA_prev[1, 1] =")
         assert page.locator(".cnnbook-explorer").count() == 4
-        move_each_explorer(page, "lab")
+        move_each_explorer(page, prefix)
         assert not page.query_selector_all(
             ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     finally:
         page.close()
         stop_kernels(url)
+
+
+def test_explorers_in_jupyterlab(browser, lab):
+    run_explorers(browser, lab[0], "lab")
 
 
 @pytest.fixture(scope="module")
@@ -493,14 +497,4 @@ def bundle_lab(tmp_path_factory, jupyter_home):
 
 
 def test_explorers_work_in_a_bundle_of_assignment1(browser, bundle_lab):
-    url, _ = bundle_lab
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    try:
-        open_and_run(page, url, EXPLORER_NOTEBOOK, "bundle-explorers.png", "dA_prev[1, 1] =")
-        assert page.locator(".cnnbook-explorer").count() == 4
-        move_each_explorer(page, "bundle")
-        assert not page.query_selector_all(
-            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    finally:
-        page.close()
-        stop_kernels(url)
+    run_explorers(browser, bundle_lab[0], "bundle")

@@ -15,6 +15,7 @@ from cnnbook.explorers.gradients import grad_state
 from cnnbook.explorers.pooling import (EXAMPLE, RANDOM_MATRICES, TIES, parse_matrix, pool_state,
                                        random_matrix)
 from instructor import make_expected, release
+from test_explorers import good_pool_forward
 
 # The helpers that computed the expected views, now only in instructor/explorer_oracles.py.
 ORACLE_DEFINITIONS = ["def slide(", "def conv_grads(", "def pool_grid(", "def route(",
@@ -59,17 +60,6 @@ def test_stored_views_are_the_oracles(bundle_like):
     x = np.asarray(stored.x)
     expected = explorer_oracles.pool_routes(x, stored.dz, 2, 1, "max", False)[0].sum(axis=(0, 1))
     assert np.array_equal(stored.dprev, expected)
-
-
-def good_pool_forward(A_prev, hparameters, mode="max"):
-    f, s = hparameters["f"], hparameters["stride"]
-    n_h, n_w = (A_prev.shape[1] - f) // s + 1, (A_prev.shape[2] - f) // s + 1
-    A = np.zeros((A_prev.shape[0], n_h, n_w, A_prev.shape[3]))
-    for h in range(n_h):
-        for w in range(n_w):
-            win = A_prev[:, h * s:h * s + f, w * s:w * s + f, :]
-            A[:, h, w, :] = win.max(axis=(1, 2)) if mode == "max" else win.mean(axis=(1, 2))
-    return A, (A_prev, hparameters)
 
 
 def good_pool_backward(dA, cache, mode="max"):
