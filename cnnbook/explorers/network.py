@@ -35,7 +35,8 @@ PATCH_SIZES = (2, 3)
 GREY = 0.5              # the occluding patch: mid-grey on the 0..1 scale of the images
 NUMERIC_PIXELS = ((2, 3), (4, 4), (5, 2))  # where the saliency is checked first (if smooth there)
 PIXEL = 22              # cell size of a digit's pixel
-MAP_CELL = 7            # cell size in the mosaic of all feature maps
+MAP_CELL = 9            # cell size in the mosaic of all feature maps (of 8 × 8)
+SEPARATOR = "#b0b0b0"
 
 
 # Colours (helpers of this explorer; cnnbook.drawing draws the grids) ---------------------
@@ -398,7 +399,10 @@ def mosaic(maps: np.ndarray, chosen: int) -> Panel:
     rows = -(-count // cols)
     size_r, size_c = rows * (side + 1) - 1, cols * (side + 1) - 1
     scale = float(np.max(np.abs(maps))) or 1.0
-    fills, boxes = {}, []
+    # The cells between the maps are grey, so that each map stands apart.
+    fills = {(r, c): SEPARATOR for r in range(size_r) for c in range(size_c)
+             if r % (side + 1) == side or c % (side + 1) == side}
+    boxes = []
     for k in range(count):
         r0, c0 = (k // cols) * (side + 1), (k % cols) * (side + 1)
         for r in range(side):
@@ -422,6 +426,15 @@ def _heat(grid: np.ndarray, title: str, scale: float, diffs=None, boxes=(), fmt=
     return Panel(grid if numbers else _blank(grid.shape), title,
                  fills=_fills(grid, lambda v: diverging(v, scale)), diffs=diffs or {},
                  boxes=list(boxes), fmt=fmt, axes=True, cell=cell)
+
+
+def _change(grid: np.ndarray, base: float, title: str, diffs=None, boxes=()) -> Panel:
+    """Probabilities coloured by how far they moved from ``base``: white unchanged, blue fallen,
+    vermillion risen (so the places where a patch matters stand out)."""
+    moved = grid - base
+    scale = max(float(np.max(np.abs(moved))), 0.05)
+    return Panel(grid, title, fills=_fills(moved, lambda v: diverging(v, scale)),
+                 diffs=diffs or {}, boxes=list(boxes), fmt="{:.2f}", axes=True, cell=30)
 
 
 def panels(s: NetworkState) -> list[tuple[list[Panel], list]]:
@@ -471,11 +484,12 @@ def panels(s: NetworkState) -> list[tuple[list[Panel], list]]:
     here = [(s.patch_row, s.patch_col, 1, 1, EMPHASIS)]
     occ = [_digit(s.image, "with a grey patch", [(s.patch_row, s.patch_col, p, p, EMPHASIS)],
                   patch_cells),
-           _heat(s.occlusion, f"P({s.klass}) with the patch\nat each position", 1.0, boxes=here)]
+           _change(s.occlusion, s.probs[s.klass], f"P({s.klass}) with the patch\nat each position",
+                   boxes=here)]
     arrows = ["P per position"]
     mine = s.checks.get("occlusion")
     if mine is not None and mine.value is not None:
-        occ.append(_heat(mine.value, "yours", 1.0, diffs=mine.diffs, boxes=here))
+        occ.append(_change(mine.value, s.probs[s.klass], "yours", diffs=mine.diffs, boxes=here))
         arrows.append(None)
     rows.append((occ, arrows))
     return rows
@@ -512,8 +526,9 @@ def render(s: NetworkState) -> str:
         parts.append(core.message(kind, s.numeric))
     parts.append(core.paragraph(
         f"Occlusion: cover a {s.patch} × {s.patch} patch with grey and watch P({s.klass}); the "
-        "map gives it for every position of the patch (its top-left corner). Where the "
-        "saliency is large, a patch should change the probability most."))
+        "map gives it for every position of the patch (its top-left corner), blue where it "
+        "falls, vermillion where it rises. Where the saliency is large, a patch should change "
+        "the probability most."))
     prob = s.occlusion[s.patch_row, s.patch_col]
     parts.append(core.formula(f"P({s.klass}) = {prob:.3f} with the patch at ({s.patch_row}, "
                               f"{s.patch_col}); {s.probs[s.klass]:.3f} without it."))

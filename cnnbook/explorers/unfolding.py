@@ -127,8 +127,12 @@ def panels(s: Im2colState) -> list[tuple[list[Panel], list]]:
     for c in range(CHANNELS):
         fills = {(r, q): PAD_FILL for r in range(total) for q in range(total)
                  if min(r, q) < s.pad or max(r, q) >= total - s.pad}
-        fills.update({(r, q): WINDOW for cc, r, q in s.row_cells if cc == c})
+        # The window keeps its colour over the pixels other windows take for the column; the
+        # one pixel it gives the column itself is orange (and bold).
         fills.update({(r, q): SOURCE for cc, r, q in s.column_cells if cc == c})
+        fills.update({(r, q): WINDOW for cc, r, q in s.row_cells if cc == c})
+        if chosen and chosen[0] == c:
+            fills[(chosen[1], chosen[2])] = SOURCE
         boxes = []
         if s.row_cells:
             i, j = s.ij
@@ -140,8 +144,8 @@ def panels(s: Im2colState) -> list[tuple[list[Panel], list]]:
     if s.col is None:
         return rows
     height, width = s.col.shape
-    fills = {(s.window, k): WINDOW for k in range(width)}
-    fills.update({(w, s.column): SOURCE for w in range(height)})
+    fills = {(w, s.column): SOURCE for w in range(height)}
+    fills.update({(s.window, k): WINDOW for k in range(width) if k != s.column})
     col_panels = [Panel(s.col, f"col: {height} × {width}", fills=fills, cell=COL_CELL, axes=True,
                         boxes=[(s.window, s.column, 1, 1, EMPHASIS)], bold={(s.window, s.column)})]
     arrows = []
