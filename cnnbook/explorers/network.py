@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnbook import digits
-from cnnbook.drawing import EMPHASIS, PAD_FILL, Panel, figure
+from cnnbook.drawing import EMPHASIS, FONT, MARGIN, TITLE_LINE, Panel, figure
 from cnnbook.explorers import _core as core
 from cnnbook.explorers import _expected
 from cnnbook.explorers._core import Check
@@ -36,7 +36,6 @@ GREY = 0.5              # the occluding patch: mid-grey on the 0..1 scale of the
 NUMERIC_PIXELS = ((2, 3), (4, 4), (5, 2))  # where the saliency is checked first (if smooth there)
 PIXEL = 22              # cell size of a digit's pixel
 MAP_CELL = 9            # cell size in the mosaic of all feature maps (of 8 × 8)
-SEPARATOR = "#b0b0b0"
 
 
 # Colours (helpers of this explorer; cnnbook.drawing draws the grids) ---------------------
@@ -392,26 +391,32 @@ def numeric_check(mine: LearnerNet, image: np.ndarray, k: int, grad: np.ndarray)
 
 # Drawing ------------------------------------------------------------------------------
 
-def mosaic(maps: np.ndarray, chosen: int) -> Panel:
-    """All feature maps in a 4 × 4 mosaic (one blank cell between), coloured, no numbers."""
+def mosaic(maps: np.ndarray, chosen: int) -> str:
+    """All feature maps in a 4 × 4 mosaic, coloured, without numbers or cell borders, the
+    chosen one framed: SVG text. Drawn here rather than as a Panel: a panel strokes every
+    cell, and 16 maps of 64 cells would make the view several times larger to redraw."""
     count, side, _ = maps.shape
     cols = 4
     rows = -(-count // cols)
-    size_r, size_c = rows * (side + 1) - 1, cols * (side + 1) - 1
+    cell = MAP_CELL * 8 // side
+    step = side * cell + cell  # one cell between the maps
+    top = TITLE_LINE + 8
+    width, height = cols * step - cell + 2 * MARGIN, top + rows * step - cell + MARGIN
     scale = float(np.max(np.abs(maps))) or 1.0
-    # The cells between the maps are grey, so that each map stands apart.
-    fills = {(r, c): SEPARATOR for r in range(size_r) for c in range(size_c)
-             if r % (side + 1) == side or c % (side + 1) == side}
-    boxes = []
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+           f"viewBox='0 0 {width} {height}' {FONT} shape-rendering='crispEdges'>",
+           "<rect width='100%' height='100%' fill='#ffffff'/>",
+           f"<text x='{width / 2:g}' y='{TITLE_LINE}' text-anchor='middle' font-size='13'>"
+           f"all {count} maps</text>"]
     for k in range(count):
-        r0, c0 = (k // cols) * (side + 1), (k % cols) * (side + 1)
-        for r in range(side):
-            for c in range(side):
-                fills[(r0 + r, c0 + c)] = diverging(maps[k, r, c], scale)
-        if k == chosen:
-            boxes.append((r0, c0, side, side, EMPHASIS))
-    return Panel(_blank((size_r, size_c)), f"all {count} maps", fills=fills, boxes=boxes,
-                 cell=MAP_CELL * 8 // side)
+        x0, y0 = MARGIN + (k % cols) * step, top + (k // cols) * step
+        for r, c in zip(*np.nonzero(maps[k])):
+            out.append(f"<rect x='{x0 + c * cell}' y='{y0 + r * cell}' width='{cell}' "
+                       f"height='{cell}' fill='{diverging(maps[k, r, c], scale)}'/>")
+        colour, stroke = (EMPHASIS, 3) if k == chosen else ("#555", 1)
+        out.append(f"<rect x='{x0}' y='{y0}' width='{side * cell}' height='{side * cell}' "
+                   f"fill='none' stroke='{colour}' stroke-width='{stroke}'/>")
+    return "\n".join(out) + "\n</svg>\n"
 
 
 def _digit(image: np.ndarray, title: str, boxes=(), extra=None) -> Panel:
@@ -438,7 +443,7 @@ def _change(grid: np.ndarray, base: float, title: str, diffs=None, boxes=()) -> 
 
 
 def panels(s: NetworkState) -> list[tuple[list[Panel], list]]:
-    """Rows: the digit with the unit's receptive field, all maps, the chosen map (and yours);
+    """Rows: the digit with the unit's receptive field, the chosen map (and yours);
     the probabilities (and yours); the saliency (and yours); the occlusion (and yours)."""
     rows = []
     top, left, size = s.rf
@@ -451,10 +456,9 @@ def panels(s: NetworkState) -> list[tuple[list[Panel], list]]:
     chosen = maps[s.feature]
     unit = [(s.unit_row, s.unit_col, 1, 1, EMPHASIS)]
     first = [_digit(s.image, f"a {s.label} (test image {s.index})", rf_box),
-             mosaic(maps, s.feature),
              _heat(chosen, f"map {s.feature} {s.layer}: {chosen.shape[0]} × {chosen.shape[1]}",
                    scale, boxes=unit, fmt="{:.1f}")]
-    arrows = ["sees", None]
+    arrows = ["sees"]
     mine = s.checks.get("map")
     if mine is not None and mine.value is not None:
         first.append(_heat(mine.value, "your map", scale, diffs=mine.diffs, boxes=unit, fmt="{:.1f}"))
@@ -513,7 +517,9 @@ def render(s: NetworkState) -> str:
     parts.append(core.formula(s.rf_text))
     value = s.maps[s.layer][s.feature, s.unit_row, s.unit_col]
     parts.append(core.formula(f"map {s.feature}[{s.unit_row}, {s.unit_col}] = {core.fmt(value)}"))
-    parts.append(core.svg(figure(*drawn[0])))
+    parts.append("<div style='display:flex;flex-wrap:wrap;align-items:center;gap:4px'>"
+                 + core.svg(mosaic(s.maps[s.layer], s.feature)) + core.svg(figure(*drawn[0]))
+                 + "</div>")
     parts.append(core.svg(figure(*drawn[1])))
     parts.append(core.paragraph(
         f"Saliency: how much score[{s.klass}] changes per unit change of each pixel, the gradient of "
