@@ -580,6 +580,7 @@ def test_im2col_compares_the_learner_functions(a2):
     assert (1, 1) in wrong.learner_counts.diffs and wrong.learner_counts.diffs[(1, 1)] == "4"
     html = unfolding.render(wrong)
     assert "your im2col differs from the expected col" in html and "your col2im(ones)" in html
+    assert "it must add them (+=)" in html
     lines = unfolding.render(im2col_state(4, 2, im2col=stub, col2im=returns_none))
     assert "im2col is not implemented yet" in lines and "col2im returned None" in lines
 

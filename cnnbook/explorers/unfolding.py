@@ -112,6 +112,10 @@ def im2col_state(n: int = 4, f: int = 2, stride: int = 1, pad: int = 0, window: 
         "col2im", col2im, (np.ones((rows, width)), batch.shape, f, f, stride, pad),
         lambda res: core.as_array(res, batch.shape, "col2im's result")[0].reshape(CHANNELS * n, n),
         s.counts.reshape(CHANNELS * n, n), "counts")
+    got, overlap = s.learner_counts.value, s.counts.reshape(CHANNELS * n, n) > 1
+    if s.learner_counts.diffs and overlap.any() and np.all(got[overlap] == 1):
+        s.learner_counts.note = ("Where windows overlap it gives 1: it looks like col2im assigns "
+                                 "(=) a window's values; it must add them (+=).")
     return s
 
 
@@ -202,6 +206,8 @@ def render(s: Im2colState) -> str:
         parts.append(core.svg(figure(*drawn[3])))
         parts.extend(core.message(k, t) for k, t in core.check_lines(s.learner_counts,
                                                                      "counts from a col of ones"))
+        if s.learner_counts.diffs and s.learner_counts.note:
+            parts.append(core.message("info", s.learner_counts.note))
         if s.learner_col.status == "absent" and s.learner_counts.status == "absent":
             parts.append(core.message("info", "The expected result is shown. Pass your functions, "
                                               "as in explore_im2col(im2col=im2col, col2im=col2im), "
