@@ -428,7 +428,9 @@ def _digit(image: np.ndarray, title: str, boxes=(), extra=None) -> Panel:
 def _heat(grid: np.ndarray, title: str, scale: float, diffs=None, boxes=(), fmt="{:.2f}",
           numbers: bool = True) -> Panel:
     cell = 30 if numbers else PIXEL
-    return Panel(grid if numbers else _blank(grid.shape), title,
+    # Rounded as shown, so that a small negative value reads 0.0, not -0.0.
+    digits = int(fmt[fmt.index(".") + 1]) if "." in fmt else 2
+    return Panel(np.round(grid, digits) if numbers else _blank(grid.shape), title,
                  fills=_fills(grid, lambda v: diverging(v, scale)), diffs=diffs or {},
                  boxes=list(boxes), fmt=fmt, axes=True, cell=cell)
 
