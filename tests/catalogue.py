@@ -29,35 +29,6 @@ NOT_IMPLEMENTED = "is not implemented yet"
 
 
 @dataclass(frozen=True)
-class Mistake:
-    """One learner's mistake: ``find`` in the solution of ``exercise`` becomes ``replace``.
-
-    exercise -- a function ("conv_forward"), a class ("Convolution") or a method
-                ("MaxPool.backward"): the definition ``find`` must occur in exactly once
-    find, replace -- the solution's text and the learner's; tuples of the same length for a
-                mistake made at several places. A replacement's further lines take the
-                indentation of the line ``find`` starts on. ``find`` may be SOLUTION.
-    hint -- the substring (or compiled pattern) the check's message must contain; None for a
-            correct variant, which must pass
-    name -- short, unique within the exercise; the case's id is "exercise-name"
-    """
-
-    exercise: str
-    find: str | tuple
-    replace: str | tuple
-    hint: str | re.Pattern | None
-    name: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.exercise.split('.')[0]}-{self.name}"
-
-    @property
-    def check(self) -> str:
-        return self.exercise.split(".")[0]
-
-
-@dataclass(frozen=True)
 class Source:
     """An answer cell written another way than the solution (not a local edit of it)."""
 
@@ -74,6 +45,38 @@ class Source:
     @property
     def check(self) -> str:
         return self.exercise
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One learner's mistake: ``find`` in the solution of ``exercise`` becomes ``replace``.
+
+    exercise -- a function ("conv_forward"), a class ("Convolution") or a method
+                ("MaxPool.backward"): the definition ``find`` must occur in exactly once
+    find, replace -- the solution's text and the learner's; tuples of the same length for a
+                mistake made at several places. A replacement's further lines take the
+                indentation of the line ``find`` starts on. ``find`` may be SOLUTION.
+    hint -- the substring (or compiled pattern) the check's message must contain; None for a
+            correct variant, which must pass
+    name -- short, unique within the exercise; the case's id is "exercise-name"
+    base -- a Source to make the mistake in, where learners write the exercise another way
+            than the solution (by rows, not columns, say); None: the solution
+    """
+
+    exercise: str
+    find: str | tuple
+    replace: str | tuple
+    hint: str | re.Pattern | None
+    name: str
+    base: Source | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.exercise.split('.')[0]}-{self.name}"
+
+    @property
+    def check(self) -> str:
+        return self.exercise.split(".")[0]
 
 
 class StaleMistake(ValueError):
@@ -128,14 +131,14 @@ def _edit(text: str, find: str, replace: str, where: str) -> str:
     at = text.index(find)
     line_start = text.rfind("\n", 0, at) + 1
     indent = re.match(r"[ \t]*", text[line_start:]).group(0)
-    replace = replace.replace("\n", "\n" + indent)
+    replace = re.sub(r"\n(?=.)", "\n" + indent, replace)
     return text[:at] + replace + text[at + len(find):]
 
 
 def apply(mistake: Mistake, assignment: str) -> str:
     """The answer cell of ``mistake.exercise`` with the mistake made in it."""
     top = mistake.exercise.split(".")[0]
-    cell = answer_cells(assignment).get(top)
+    cell = mistake.base.source if mistake.base else answer_cells(assignment).get(top)
     if cell is None:
         raise StaleMistake(f"{mistake.id}: no answer cell of {assignment} defines {top}")
     start, end = _span(cell, mistake.exercise)

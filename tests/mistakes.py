@@ -7,7 +7,7 @@ Only code that is no local edit of the solution is a ``Source`` below, with its 
 
 from __future__ import annotations
 
-from catalogue import NOT_IMPLEMENTED, SOLUTION, STUB, Mistake as M, Source
+from catalogue import NOT_IMPLEMENTED, SOLUTION, STUB, Mistake as M, Source, solution_cases, target
 
 STRIDE = "vert_start = h * stride"
 BATCH = "index the batch with the loop's i"
@@ -152,4 +152,322 @@ def pool_backward(dA, cache, mode="max"):
 ''', None, "argmax-first-maximum", "routes by index arithmetic, without the mask helper or the solution's loop body"),
 ]
 
-CATALOGUE = {"assignment1": A1 + A1_SOURCES}
+
+
+# Assignment 2 ---------------------------------------------------------------------------
+# Learners write im2col, col2im and Convolution in two forms: one row per window, as the
+# source exercise does (the loops and the layer below, each a Source some rows are made in),
+# and one column per window, as the solutions do.
+
+IM2COL_LOOP = Source("im2col", """\
+def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
+    N, C, H, W = input_data.shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    img = np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    col = np.zeros((N, C, filter_h, filter_w, out_h, out_w), dtype=img.dtype)
+    for y in range(filter_h):
+        y_end = y + stride * out_h
+        for x in range(filter_w):
+            x_end = x + stride * out_w
+            col[:, :, y, x, :, :] = img[:, :, y:y_end:stride, x:x_end:stride]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * out_h * out_w, -1)
+""", None, "loop", "one row per window, filled by a loop over the window's cells")
+
+COL2IM_LOOP = Source("col2im", """\
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    N, C, H, W = input_shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=col.dtype)
+    for y in range(filter_h):
+        y_end = y + stride * out_h
+        for x in range(filter_w):
+            x_end = x + stride * out_w
+            img[:, :, y:y_end:stride, x:x_end:stride] += col[:, :, y, x, :, :]
+    return img[:, :, pad:pad + H, pad:pad + W]
+""", None, "loop", "one row per window, as the source exercise folds it back")
+
+CONV_BY_ROWS = Source("Convolution", """\
+class Convolution:
+    def __init__(self, W, b, stride=1, pad=0):
+        self.W = W
+        self.b = b
+        self.stride = stride
+        self.pad = pad
+        self.x = None
+        self.col = None
+        self.col_W = None
+        self.dW = None
+        self.db = None
+
+    def forward(self, x):
+        FN, C, FH, FW = self.W.shape
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - FH) // self.stride + 1
+        out_w = (W + 2 * self.pad - FW) // self.stride + 1
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        col_W = self.W.reshape(FN, -1).T
+        out = col @ col_W + self.b
+        out = out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2)
+        self.x, self.col, self.col_W = x, col, col_W
+        return out
+
+    def backward(self, dout):
+        FN, C, FH, FW = self.W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
+        self.db = np.sum(dout, axis=0)
+        self.dW = (self.col.T @ dout).T.reshape(FN, C, FH, FW)
+        dcol = dout @ self.col_W.T
+        dx = col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
+        return dx
+""", None, "@", "one row per window (col @ col_W), as the source exercise writes the layer")
+
+DOUT_ORDER = "dout.transpose(0, 2, 3, 1)"
+DOUT_FILTER_ORDER = "dout.transpose(1, 0, 2, 3)"
+TO_NCHW = ".reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2)"
+FILTER_ROWS_OUT = ".reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)"
+DMAX = "[np.arange(self.arg_max.size), self.arg_max] = dout.ravel()"
+AVG_MEAN = "np.mean(col, axis=1)"
+DCOL_ROWS = "dout.shape[0] * dout.shape[1] * dout.shape[2], -1"
+
+A2 = [
+    M("im2col", "transpose(0, 4, 5, 1, 2, 3)", "transpose(0, 4, 5, 2, 3, 1)", "columns go (c, y, x)",
+      "columns-(y,x,c)", IM2COL_LOOP),
+    M("im2col", "transpose(0, 4, 5, 1, 2, 3)", "transpose(0, 5, 4, 1, 2, 3)", "they go (n, i, j)",
+      "rows-(n,j,i)", IM2COL_LOOP),
+    M("im2col", ("y:y_end:stride", "x:x_end:stride"), ("y:y + out_h", "x:x + out_w"),
+      "move each window by the stride", "ignores-stride", IM2COL_LOOP),
+    M("im2col", "= img[:, :, y:y_end", "= input_data[:, :, y:y_end", "pad the height and width first",
+      "ignores-padding", IM2COL_LOOP),
+    M("im2col", ", dtype=img.dtype)", ")", None, "float-buffer", IM2COL_LOOP),
+    M("im2col", "np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))", "input_data",
+      "pad the height and width first", "sliding-window-ignores-padding"),
+    M("im2col", SOLUTION, STUB, "im2col " + NOT_IMPLEMENTED, "stub"),
+    M("im2col", SOLUTION, "col = None", "im2col " + NOT_IMPLEMENTED, "returns-None"),
+    M("im2col", ".reshape(C * filter_h * filter_w, -1).T", ".reshape(C * filter_h * filter_w, -1)",
+      "becomes the matrix with .T", "by-columns-no-.T"),
+    M("im2col", "transpose(1, 4, 5, 0, 2, 3)", "transpose(4, 5, 1, 0, 2, 3)", "columns go (c, y, x)",
+      "by-columns-(y,x,c)"),
+    M("im2col", "transpose(1, 4, 5, 0, 2, 3)", "transpose(1, 4, 5, 0, 3, 2)", "they go (n, i, j)",
+      "by-columns-rows-(n,j,i)"),
+    M("im2col", "windows[:, :, ::stride, ::stride]", "windows", "move each window by the stride",
+      "by-columns-ignores-stride"),
+    M("im2col", "windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * filter_h * filter_w, -1).T",
+      "windows.reshape(-1, C * filter_h * filter_w)", "(C, filter_h, filter_w, N, out_h, out_w)",
+      "windows-reshaped-without-transpose"),
+    M("im2col", "windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * filter_h * filter_w, -1).T",
+      "windows.transpose(0, 2, 3, 1, 4, 5).reshape(-1, C * filter_h * filter_w)", None, "sliding_window_view"),
+
+    M("col2im", "] += col[", "] = col[", "add with +=", "assigns-not-adds", COL2IM_LOOP),
+    M("col2im", "return img[:, :, pad:pad + H, pad:pad + W]", "return img", "cut the padding off",
+      "keeps-padding", COL2IM_LOOP),
+    M("col2im", ("y:y_end:stride", "x:x_end:stride"), ("y:y + out_h", "x:x + out_w"),
+      "move each window's values back by the stride", "ignores-stride", COL2IM_LOOP),
+    M("col2im", SOLUTION, STUB, "col2im " + NOT_IMPLEMENTED, "stub"),
+    M("col2im", SOLUTION, "img = None", "col2im " + NOT_IMPLEMENTED, "returns-None"),
+    M("col2im", "] += blocks[", "] = blocks[", "add with +=", "by-columns-assigns-not-adds"),
+    M("col2im", "].transpose(1, 0, 2, 3)", "]", "transpose(1, 0, 2, 3) at the end", "by-columns-batch-second"),
+    M("col2im", "col.T.reshape", "col.reshape", "split col.T, not col", "by-columns-without-.T"),
+    M("col2im", ("y_end = y + stride * out_h", "x_end = x + stride * out_w"), ("y_end = y + out_h", "x_end = x + out_w"),
+      "y_end = y + stride*out_h", "by-columns-slice-end-without-stride"),
+    M("col2im", ("np.zeros((C, N,", "].transpose(1, 0, 2, 3)"), ("np.zeros((N, C,", "]"),
+      "an image kept as (C, N, H + 2*pad, W + 2*pad)", "by-columns-image-batch-first"),
+    M("col2im", "img[:, :, pad:pad + H, pad:pad + W]", "img[:, :, pad:-pad, pad:-pad]", "[pad:-pad] is [0:0]",
+      "by-columns-crop-[pad:-pad]"),
+    M("col2im", ("(H + 2 * pad - filter_h)", "(W + 2 * pad - filter_w)"), ("(H - filter_h)", "(W - filter_w)"),
+      "out_h = (H + 2*pad - filter_h)//stride + 1 = 3", "by-columns-out_h-without-pad"),
+
+    M("Convolution.forward", TO_NCHW, ".reshape(N, out_h, out_w, FN)", "transpose(0, 3, 1, 2)", "channels-last",
+      CONV_BY_ROWS),
+    M("Convolution.forward", TO_NCHW, ".reshape(N, FN, out_h, out_w)", "transpose(0, 3, 1, 2)",
+      "reshape-without-transpose", CONV_BY_ROWS),
+    M("Convolution.forward", "self.stride, self.pad)", 'self.stride, self.pad)\nx[...] = 0  # "free" the input: backward only needs its shape',
+      IN_PLACE, "forward-modifies-x", CONV_BY_ROWS),
+    M("Convolution.backward", "np.sum(dout, axis=0)", "np.sum(dout, axis=1)", "one number per filter", "db-axis-1",
+      CONV_BY_ROWS),
+    M("Convolution.backward", "np.sum(dout, axis=0)", "np.full(FN, np.sum(dout))", "one number per filter",
+      "db-sum-of-everything", CONV_BY_ROWS),
+    M("Convolution.backward", "dout).T.reshape", "dout).reshape", "check the transpose", "dW-without-transpose",
+      CONV_BY_ROWS),
+    M("Convolution.backward", ".T.reshape(FN, C, FH, FW)", ".T.reshape(FN, FH, FW, C).transpose(0, 3, 1, 2)",
+      "check the transpose", "dW-reshaped-as-(y,x,c)", CONV_BY_ROWS),
+    M("Convolution.backward", ".T.reshape(FN, C, FH, FW)", ".T", "reshape(FN, C, FH, FW)", "dW-not-reshaped",
+      CONV_BY_ROWS),
+    M("Convolution.backward", "dout.transpose(0, 2, 3, 1).reshape", "dout.reshape", DOUT_ORDER,
+      "dout-not-rearranged", CONV_BY_ROWS),
+    M("Convolution.backward", ("dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)", "self.db = np.sum(dout, axis=0)"),
+      ("self.db = np.sum(dout, axis=(0, 2, 3))\ndout = dout.reshape(-1, FN)", "pass"), DOUT_ORDER,
+      "dout-not-rearranged-db-right", CONV_BY_ROWS),
+    M("Convolution.backward", "self.dW = (", "dW = (", "backward did not set self.dW", "dW-not-stored", CONV_BY_ROWS),
+    M("Convolution.backward", "return dx", "self.W -= 0.01 * self.dW  # a gradient step, \"while we are at it\"\n"
+      "self.b -= 0.01 * self.db\nreturn dx", "W and b stay as they are", "backward-updates-W", CONV_BY_ROWS),
+    M("Convolution.__init__", "self.W = W", STUB, "Convolution " + NOT_IMPLEMENTED, "__init__-stub"),
+    M("Convolution.forward", SOLUTION, STUB, "Convolution.forward " + NOT_IMPLEMENTED, "forward-stub"),
+    M("Convolution.backward", SOLUTION, STUB, "Convolution.backward " + NOT_IMPLEMENTED, "backward-stub"),
+    M("Convolution.forward", SOLUTION, "out = None", "Convolution.forward " + NOT_IMPLEMENTED, "forward-returns-None"),
+    M("Convolution.backward", SOLUTION, "dx = None", "Convolution.backward " + NOT_IMPLEMENTED,
+      "backward-returns-None"),
+    M("Convolution.forward", FILTER_ROWS_OUT, ".reshape(FN, N, out_h, out_w)", "transpose(1, 0, 2, 3)",
+      "filter-rows-batch-second"),
+    M("Convolution.forward", FILTER_ROWS_OUT, ".reshape(N, FN, out_h, out_w)", "transpose(1, 0, 2, 3)",
+      "filter-rows-reshape-without-transpose"),
+    M("Convolution.forward", "self.b[:, None]", "self.b", "b[:, None]", "filter-rows-bias-as-row"),
+    M("Convolution.backward", "dout.transpose(1, 0, 2, 3).reshape", "dout.reshape", DOUT_FILTER_ORDER,
+      "filter-rows-dout-not-rearranged"),
+    M("Convolution.backward", "np.sum(dout, axis=1)", "np.sum(dout, axis=0)", "one number per filter",
+      "filter-rows-db-axis-0"),
+    M("Convolution.backward", "(dout @ self.col).reshape", "(dout @ self.col).T.reshape", "check the transpose",
+      "filter-rows-dW-transposed"),
+    M("Convolution.backward", "dcol = (self.W.reshape(FN, -1).T @ dout).T", "dcol = self.W.reshape(FN, -1).T @ dout",
+      "dcol", "filter-rows-dcol-not-transposed"),
+    M("Convolution.forward", "im2col(x, FH, FW, self.stride, self.pad)", "im2col(x, FH, FW)",
+      "pass the layer's stride and pad to im2col", "filter-rows-im2col-without-stride-and-pad"),
+    M("Convolution.forward", "@ col.T", "@ col", "out = W.reshape(FN, -1) @ col.T", "filter-rows-col-not-transposed"),
+    M("Convolution.backward", "col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)",
+      "col2im(dcol, self.x.shape, FH, FW)", "the layer's stride and pad",
+      "filter-rows-col2im-without-stride-and-pad"),
+    M("Convolution", ("self.W.reshape(FN, -1) @ col.T", "(dout @ self.col)", "(self.W.reshape(FN, -1).T @ dout).T"),
+      ("np.dot(self.W.reshape(FN, -1), col.T)", "np.dot(dout, self.col)", "np.dot(self.W.reshape(FN, -1).T, dout).T"),
+      None, "np.dot"),
+
+    # Pooling rows are few and anchored on short text: the pooling solutions may change.
+    M("MaxPool.forward", "col = col.reshape(-1, self.pool_h * self.pool_w)", "col = col",
+      "col.reshape(-1, pool_h * pool_w) before the max", "max-of-whole-row"),
+    M("MaxPool.forward", "np.max(col, axis=1)",
+      "np.repeat(np.max(col.reshape(-1, C * self.pool_h * self.pool_w), axis=1), C)",
+      "every channel got the same value", "max-across-channels"),
+    M("MaxPool.forward", "np.max(col, axis=1)", "np.max(col.reshape(-1, C, self.pool_h * self.pool_w), axis=1)",
+      "col.reshape(-1, pool_h * pool_w) before the max", "max-over-channel-axis"),
+    M("MaxPool.forward", "constant_values=-np.inf", "constant_values=0", "pad x with -np.inf", "zero-padding"),
+    M("MaxPool.forward", ".reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)", ".reshape(N, C, out_h, out_w)",
+      "transpose(0, 3, 1, 2)", "reshape-without-transpose"),
+    M("MaxPool.backward", ("dout = dout.transpose(0, 2, 3, 1)", DCOL_ROWS), ("dout = dout", "-1, C * size"), DOUT_ORDER,
+      "dout-not-rearranged"),
+    M("MaxPool.backward", DMAX, "[:, :] = dout.reshape(-1, 1)", "goes to its window's maximum only",
+      "dout-to-whole-window"),
+    M("MaxPool.backward", DMAX, "[:, self.arg_max] = dout.reshape(-1, 1)", "goes to its window's maximum only",
+      "dmax[:, arg_max]"),
+    M("MaxPool.backward", "dx_pad[:, :, p:p + H, p:p + W]", "dx_pad[:, :, p:-p, p:-p]", "[pad:-pad] is [0:0]",
+      "dx-crop-[p:-p]"),
+    M("MaxPool.backward", "dx = dx_pad[:, :, p:p + H, p:p + W]", "dx = dx_pad", "cut the padding off",
+      "dx-keeps-padding"),
+    M("MaxPool.forward", SOLUTION, STUB, "MaxPool.forward " + NOT_IMPLEMENTED, "forward-stub"),
+    M("MaxPool.backward", SOLUTION, STUB, "MaxPool.backward " + NOT_IMPLEMENTED, "backward-stub"),
+    M("MaxPool.backward", SOLUTION, "dx = None", "MaxPool.backward " + NOT_IMPLEMENTED, "backward-returns-None"),
+    M("MaxPool.forward", "x.astype(float, copy=False)", "np.asarray(x, dtype=float)", None, "float-input"),
+
+    M("AvgPool.backward", "dout.reshape(-1, 1) / size", "dout.reshape(-1, 1)", "dout / (pool_h * pool_w)",
+      "backward-not-divided"),
+    M("AvgPool.forward", AVG_MEAN, "(np.sum(col, axis=1) / self.pool_h)",
+      "divide by the full window area pool_h * pool_w", "divides-by-pool_h"),
+    M("AvgPool.forward", AVG_MEAN, "(col.sum(axis=1) / im2col(np.ones_like(x), self.pool_h, self.pool_w, self.stride, "
+      "self.pad).reshape(-1, self.pool_h * self.pool_w).sum(axis=1))",
+      "the zero padding counts in the average", "padding-not-counted"),
+    M("AvgPool.backward", ("dout = dout.transpose(0, 2, 3, 1)", DCOL_ROWS), ("dout = dout", "-1, dout.shape[1] * size"),
+      DOUT_ORDER, "dout-not-rearranged"),
+    M("AvgPool.forward", SOLUTION, STUB, "AvgPool.forward " + NOT_IMPLEMENTED, "forward-stub"),
+    M("AvgPool.backward", SOLUTION, STUB, "AvgPool.backward " + NOT_IMPLEMENTED, "backward-stub"),
+    M("AvgPool.forward", SOLUTION, "out = None", "AvgPool.forward " + NOT_IMPLEMENTED, "forward-returns-None"),
+    M("AvgPool", (AVG_MEAN, "np.repeat(dout.reshape(-1, 1) / size, size, axis=1)"),
+      ("np.average(col, axis=1)", "np.ones((dout.size, size)) * dout.reshape(-1, 1) / size"), None,
+      "np.average-ones"),
+    M("AvgPool.forward", SOLUTION, """\
+s, p = self.stride, self.pad
+x_pad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+windows = np.lib.stride_tricks.sliding_window_view(x_pad, (self.pool_h, self.pool_w), axis=(2, 3))
+out = windows[:, :, ::s, ::s].mean(axis=(4, 5))
+self.x = x""", None, "sliding-window-mean"),
+]
+
+A2_SOURCES = [
+    IM2COL_LOOP, COL2IM_LOOP, CONV_BY_ROWS,
+    Source("col2im", """\
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    N, C, H, W = input_shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    blocks = col.reshape(N, out_h, out_w, C, filter_h, filter_w)
+    rows = (np.arange(out_h) * stride)[:, None, None, None] + np.arange(filter_h)[None, None, :, None]
+    cols = (np.arange(out_w) * stride)[None, :, None, None] + np.arange(filter_w)[None, None, None, :]
+    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for n in range(N):
+        for c in range(C):
+            np.add.at(img[n, c], (rows, cols), blocks[n, :, :, c])
+    return img[:, :, pad:pad + H, pad:pad + W]
+""", None, "np.add.at", "adds every window at once by index arrays, no loop over the window's cells"),
+    Source("Convolution", """\
+class Convolution:
+    # No im2col at all: windows from sliding_window_view, contracted with tensordot.
+    def __init__(self, W, b, stride=1, pad=0):
+        self.W, self.b, self.stride, self.pad = W, b, stride, pad
+        self.x = self.windows = self.dW = self.db = None
+
+    def forward(self, x):
+        FN, C, FH, FW = self.W.shape
+        s, p = self.stride, self.pad
+        self.x = x
+        x_pad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+        self.windows = np.lib.stride_tricks.sliding_window_view(x_pad, (FH, FW), axis=(2, 3))[:, :, ::s, ::s]
+        out = np.tensordot(self.windows, self.W, axes=([1, 4, 5], [1, 2, 3]))  # (N, oh, ow, FN)
+        return np.moveaxis(out + self.b, 3, 1)
+
+    def backward(self, dout):
+        FN, C, FH, FW = self.W.shape
+        N, _, H, W = self.x.shape
+        s, p = self.stride, self.pad
+        self.db = np.sum(dout, axis=(0, 2, 3))
+        self.dW = np.tensordot(dout, self.windows, axes=([0, 2, 3], [0, 2, 3]))
+        dwin = np.tensordot(dout, self.W, axes=([1], [0]))  # (N, oh, ow, C, FH, FW)
+        dx_pad = np.zeros((N, C, H + 2 * p, W + 2 * p))
+        for y in range(FH):
+            for x in range(FW):
+                dx_pad[:, :, y:y + s * dout.shape[2]:s, x:x + s * dout.shape[3]:s] += \\
+                    np.moveaxis(dwin[..., y, x], 3, 1)
+        return dx_pad[:, :, p:p + H, p:p + W]
+""", None, "sliding-window-tensordot", "vectorised without im2col: both methods written another way"),
+    Source("MaxPool", """\
+class MaxPool:
+    # The gradient goes to every cell equal to its window's max (no ties in the public data).
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+        self.x = self.col = None
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        p = self.pad
+        out_h = (H + 2 * p - self.pool_h) // self.stride + 1
+        out_w = (W + 2 * p - self.pool_w) // self.stride + 1
+        x_pad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+        self.col = im2col(x_pad, self.pool_h, self.pool_w, self.stride, 0).reshape(-1, self.pool_h * self.pool_w)
+        self.x = x
+        return self.col.max(axis=1).reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        N, C, H, W = self.x.shape
+        p = self.pad
+        mask = self.col == self.col.max(axis=1, keepdims=True)
+        dcol = mask * dout.transpose(0, 2, 3, 1).reshape(-1, 1)
+        dcol = dcol.reshape(-1, C * self.pool_h * self.pool_w)
+        dx_pad = col2im(dcol, (N, C, H + 2 * p, W + 2 * p), self.pool_h, self.pool_w, self.stride, 0)
+        return dx_pad[:, :, p:p + H, p:p + W]
+""", None, "mask", "a mask kept from forward instead of argmax: both methods written another way"),
+]
+
+CATALOGUE = {"assignment1": A1 + A1_SOURCES, "assignment2": A2 + A2_SOURCES}
+
+
+def lookup(case_id: str):
+    """(assignment, case) of the case with this id (the solutions' "<exercise>-solution" too)."""
+    for assignment, rows in CATALOGUE.items():
+        for case in solution_cases(assignment) + rows:
+            if case.id == case_id:
+                return assignment, case
+    raise KeyError(f"no case {case_id!r} in the catalogue")
+
+
+def code(case_id: str):
+    """The learner's function or class of the case with this id."""
+    assignment, case = lookup(case_id)
+    return target(case, assignment)

@@ -26,7 +26,7 @@ from mistakes import CATALOGUE
 pytestmark = pytest.mark.slow
 
 # Assignments whose mistakes are rows of mistakes.py, and the modules that still hold theirs.
-CATALOGUES = [*CATALOGUE, "test_learner_bugs_a2", "test_learner_bugs_a3"]
+CATALOGUES = [*CATALOGUE, "test_learner_bugs_a3"]
 # Hints found by walking the learner's stack frames for the layer that raised (Assignment 3's
 # SimpleCNN): those frames stay in the learner's process, so the grader fails these bugs
 # without that hint. The score is the same.

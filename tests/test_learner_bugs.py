@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 import catalogue
 from catalogue import Mistake, StaleMistake, hint_found, target
 from cnnbook.checker import check
-from mistakes import CATALOGUE
+from mistakes import CATALOGUE, code, lookup
 
 
 def cases(correct: bool):
@@ -28,10 +28,6 @@ def cases(correct: bool):
 
 BUGS = cases(correct=False)
 CORRECT = cases(correct=True)
-
-
-def by_id(case_id):
-    return next((a, c) for a, rows in CATALOGUE.items() for c in rows if c.id == case_id)
 
 
 @pytest.mark.parametrize("assignment, case", BUGS)
@@ -69,7 +65,7 @@ def test_a_row_whose_text_is_not_in_the_solution_exactly_once_fails_loudly():
 
 
 def test_a_row_changes_only_its_own_exercise():
-    assignment, case = by_id("conv_forward-ignores-stride")
+    assignment, case = lookup("conv_forward-ignores-stride")
     cell = catalogue.apply(case, assignment)
     solution = catalogue.answer_cells(assignment)["conv_forward"]
     assert cell != solution
@@ -88,8 +84,8 @@ def test_the_sandbox_program_defines_every_case_by_its_identifier():
 
 def test_conv_single_step_variants_return_the_types_they_claim():
     a, W, b = np.ones((2, 2, 1)), np.ones((2, 2, 1)), np.ones((1, 1, 1))
-    assert type(target(*reversed(by_id("conv_single_step-np.float64")))(a, W, b)) is np.float64
-    assert type(target(*reversed(by_id("conv_single_step-python-float")))(a, W, b)) is float
+    assert type(code("conv_single_step-np.float64")(a, W, b)) is np.float64
+    assert type(code("conv_single_step-python-float")(a, W, b)) is float
 
 
 def test_argmax_pool_backward_matches_at_no_tie():
@@ -107,7 +103,7 @@ def test_argmax_pool_backward_matches_at_no_tie():
 def test_the_published_bias_bug_is_reproduced_and_caught():
     """One published solution printed mean(Z) = 0.15585932488906465 for the course's input with
     pad 2 and stride 1: that is the bias-in-the-sum bug, not a correct layer."""
-    conv_forward_bias_in_sum = target(*reversed(by_id("conv_forward-bias-in-sum")))
+    conv_forward_bias_in_sum = code("conv_forward-bias-in-sum")
     np.random.seed(1)
     A_prev, W, b = np.random.randn(10, 4, 4, 3), np.random.randn(2, 2, 3, 8), np.random.randn(1, 1, 1, 8)
     Z, _ = conv_forward_bias_in_sum(A_prev, W, b, {"pad": 2, "stride": 1})
