@@ -455,7 +455,176 @@ class MaxPool:
 """, None, "mask", "a mask kept from forward instead of argmax: both methods written another way"),
 ]
 
-CATALOGUE = {"assignment1": A1 + A1_SOURCES, "assignment2": A2 + A2_SOURCES}
+# Assignment 3 ---------------------------------------------------------------------------
+
+GRADS = 'grads = {"W1": conv.dW, "b1": conv.db, "W2": dense.dW, "b2": dense.db}'
+RELU_OUT = "out = np.where(self.mask, 0.0, x)"
+RELU_DX = "dx = np.where(self.mask, 0.0, dout)"
+LOSS = "loss = -np.mean(log_probs[np.arange(len(labels)), labels])"
+LABEL_PROBS = "self.probs[np.arange(len(labels)), labels]"
+STEP = "velocity[k] = momentum * velocity[k] - lr * grads[k]"
+
+A3 = [
+    M("Relu.backward", RELU_DX, 'dx = dout  # "the derivative of max(x, 0) is 1"', "the gradient went through everywhere",
+      "backward-passes-everything"),
+    M("Relu", (RELU_OUT, RELU_DX), (RELU_OUT.replace("out =", "out = self.out ="), "dx = self.out"),
+      "backward returned forward's output", "backward-returns-out"),
+    M("Relu.forward", RELU_OUT, "x[self.mask] = 0\nout = x", "Relu.forward " + IN_PLACE, "forward-writes-into-x"),
+    M("Relu.backward", RELU_DX, "dout[self.mask] = 0\ndx = dout", "Relu.backward " + IN_PLACE,
+      "backward-writes-into-dout"),
+    M("Relu.forward", SOLUTION, STUB, "Relu.forward " + NOT_IMPLEMENTED, "forward-stub"),
+    M("Relu.backward", SOLUTION, STUB, "Relu.backward " + NOT_IMPLEMENTED, "backward-stub"),
+    M("Relu.forward", RELU_OUT, "out = None", "Relu.forward " + NOT_IMPLEMENTED, "forward-returns-None"),
+    M("Relu.backward", SOLUTION, "dx = None", "Relu.backward " + NOT_IMPLEMENTED, "backward-returns-None"),
+    M("Relu", ("x <= 0\n", RELU_OUT, RELU_DX), ("x > 0\n", "out = np.maximum(x, 0)", "dx = dout * self.mask"), None,
+      "np.maximum-mask-multiply"),
+    M("Relu", "self.mask = x <= 0", "self.mask = x < 0", None, "mask-x<0"),
+    M("Relu", (RELU_OUT, RELU_DX), ("out = x.copy()\nout[self.mask] = 0", "dx = dout.copy()\ndx[self.mask] = 0"), None,
+      "copy-then-mask"),
+
+    M("Dense", "(dout @ self.W.T).reshape(self.x_shape)", "dout @ self.W.T", "give dx the shape forward's x had",
+      "dx-not-reshaped"),
+    M("Dense", "self.x2.T @ dout", "dout.T @ self.x2", "not dout.T @ x2", "dW-transposed"),
+    M("Dense", "np.sum(dout, axis=0)", "np.sum(dout, axis=1)", "summed over the examples (axis 0)", "db-axis-1"),
+    M("Dense", "x.reshape(x.shape[0], -1)", "x", "x.reshape(N, -1)", "forward-not-flattened"),
+    M("Dense", "dx = (dout @ self.W.T).reshape(self.x_shape)", "dx = (dout @ self.W.T).reshape(self.x_shape)\n"
+      "self.W -= 0.01 * self.dW  # a gradient step, \"while we are at it\"\nself.b -= 0.01 * self.db",
+      "W and b stay as they are", "backward-updates-W"),
+    M("Dense", "self.dW = self.x2.T", "dW = self.x2.T", "backward did not set self.dW", "dW-not-stored"),
+    M("Dense.forward", SOLUTION, STUB, "Dense.forward " + NOT_IMPLEMENTED, "forward-stub"),
+    M("Dense.backward", SOLUTION, STUB, "Dense.backward " + NOT_IMPLEMENTED, "backward-stub"),
+    M("Dense", ("self.x2 @ self.W", "self.x2.T @ dout", "dout @ self.W.T"),
+      ("np.dot(self.x2, self.W)", "np.dot(self.x2.T, dout)", "np.dot(dout, self.W.T)"), None, "np.dot"),
+    M("Dense", ("self.x2 @ self.W", "self.x2.T @ dout", "np.sum(dout, axis=0)", "dout @ self.W.T"),
+      ('np.einsum("nd,dk->nk", self.x2, self.W)', 'np.einsum("nd,nk->dk", self.x2, dout)', 'np.einsum("nk->k", dout)',
+       'np.einsum("nk,dk->nd", dout, self.W)'), None, "einsum"),
+
+    M("SoftmaxCrossEntropy", "scores - np.max(scores, axis=1, keepdims=True)", "scores", "subtract each row's maximum",
+      "no-max-subtraction"),
+    M("SoftmaxCrossEntropy", LOSS, f"loss = -np.mean(np.log({LABEL_PROBS}))", "not np.log(probs)", "log-of-probs"),
+    M("SoftmaxCrossEntropy", LOSS, f"loss = -np.mean(np.log(np.clip({LABEL_PROBS}, 1e-12, None)))",
+      "not np.log(probs)", "log-of-clipped-probs"),
+    M("SoftmaxCrossEntropy", "-np.mean(log_probs", "-np.sum(log_probs", "the mean over the batch, not the sum",
+      "loss-summed"),
+    M("SoftmaxCrossEntropy", "dscores * dout / N", "dscores * dout", "divide by the batch size N",
+      "backward-not-divided-by-N"),
+    M("SoftmaxCrossEntropy", "dscores * dout / N", "dscores / N", "multiply by dout", "backward-ignores-dout"),
+    M("SoftmaxCrossEntropy", ("self.probs = np.exp(log_probs)", "dscores = self.probs.copy()"),
+      ("self.log_probs = log_probs", "dscores = np.exp(self.log_probs)"), "forward did not keep self.probs",
+      "probs-not-stored"),
+    M("SoftmaxCrossEntropy", "self.probs = np.exp(log_probs)", "self.probs = log_probs",
+      "self.probs holds log-probabilities", "probs-are-log-probs"),
+    M("SoftmaxCrossEntropy.forward", SOLUTION, STUB, "SoftmaxCrossEntropy.forward " + NOT_IMPLEMENTED, "forward-stub"),
+    M("SoftmaxCrossEntropy.backward", SOLUTION, STUB, "SoftmaxCrossEntropy.backward " + NOT_IMPLEMENTED,
+      "backward-stub"),
+    M("SoftmaxCrossEntropy", "return float(loss)", "return None", "SoftmaxCrossEntropy.forward " + NOT_IMPLEMENTED,
+      "forward-returns-None"),
+
+    M("SimpleCNN.predict", "for layer in self.layers:", "for layer in reversed(self.layers):", "in order, first to last",
+      "predict-reversed"),
+    M("SimpleCNN.predict", "x = layer.forward(x)", "layer.forward(x)", "taking the output of the one before",
+      "predict-not-chained"),
+    M("SimpleCNN.gradient", "in reversed(self.layers):", "in self.layers:", "in reverse order, last to first",
+      "backward-in-forward-order"),
+    M("SimpleCNN", "dout = self.loss_layer.backward()", "dout = 1.0", "start with dout = self.loss_layer.backward()",
+      "backward-from-1.0"),
+    M("SimpleCNN", "dout = self.loss_layer.backward()", "dout = scores", "dout started as the scores",
+      "backward-from-scores"),
+    M("SimpleCNN", "self.loss_layer.backward()", "self.loss_layer.backward(loss)",
+      "self.loss_layer.backward() was given the loss", "loss_layer.backward(loss)"),
+    M("SimpleCNN", "conv, dense = self.layers[0], self.layers[3]",
+      "dense, conv = self.layers[0], self.layers[3]  # the wrong way round", "check which layer's gradient it is",
+      "grads-swapped"),
+    M("SimpleCNN", "return loss, grads", "return grads", "return loss, grads", "returns-grads-only"),
+    M("SimpleCNN", GRADS, GRADS + '\nfor key in self.params:  # a gradient step, "while we are at it"\n'
+      "    self.params[key] -= 0.01 * grads[key]", "it updates nothing", "gradient-updates"),
+    M("SimpleCNN.predict", SOLUTION, STUB, "SimpleCNN.predict " + NOT_IMPLEMENTED, "predict-stub"),
+    M("SimpleCNN.gradient", SOLUTION, STUB, "SimpleCNN.gradient " + NOT_IMPLEMENTED, "gradient-stub"),
+
+    M("sgd_step", "params[k] += velocity[k]", "params[k] = params[k] + velocity[k]", "update in place",
+      "rebinds-params"),
+    M("sgd_step", "if velocity is None:\n        velocity =", "velocity =", "ignored the velocity of step 1",
+      "velocity-reset"),
+    M("sgd_step", "- lr * grads[k]", "+ lr * grads[k]", "went up the gradient", "momentum-sign"),
+    M("sgd_step", "momentum * velocity[k] - lr", "-lr", "ignored the velocity of step 1", "ignores-momentum"),
+    M("sgd_step", "momentum * velocity[k] - lr", "velocity[k] - lr", "scale the old velocity by momentum",
+      "velocity-unscaled"),
+    M("sgd_step", "return velocity", "return None", "sgd_step " + NOT_IMPLEMENTED, "returns-None"),
+    M("sgd_step", SOLUTION, STUB, "sgd_step " + NOT_IMPLEMENTED, "stub"),
+    M("sgd_step", "params[k] += velocity[k]", "np.add(params[k], velocity[k], out=params[k])", None, "np.add-out"),
+    M("sgd_step", (STEP, "params[k] += velocity[k]"),
+      (STEP.replace("- lr", "+ lr"), "params[k] -= velocity[k]  # the other sign convention: the same steps"), None,
+      "-=-other-sign"),
+    M("sgd_step", SOLUTION, """\
+velocity = velocity or {k: 0.0 for k in params}
+new_velocity = {}
+for k in params:
+    new_velocity[k] = momentum * velocity[k] - lr * grads[k]
+    params[k][...] = params[k] + new_velocity[k]
+velocity = new_velocity""", None, "[...]-assign"),
+]
+
+A3_SOURCES = [
+    Source("SoftmaxCrossEntropy", """\
+class SoftmaxCrossEntropy:
+    # log-sum-exp written out: the maximum added back, probabilities from scores - logsumexp.
+    def __init__(self):
+        self.probs = self.labels = None
+
+    def forward(self, scores, labels):
+        top = scores.max(axis=1, keepdims=True)
+        lse = top + np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+        self.probs = np.exp(scores - lse)
+        self.labels = labels
+        return float(np.mean(lse[:, 0] - scores[np.arange(len(labels)), labels]))
+
+    def backward(self, dout=1.0):
+        one_hot = np.zeros_like(self.probs)
+        one_hot[np.arange(len(self.labels)), self.labels] = 1
+        return dout * (self.probs - one_hot) / len(self.labels)
+""", None, "logsumexp-one-hot", "log-sum-exp and a one-hot gradient: both methods written another way"),
+    Source("SimpleCNN", """\
+class SimpleCNN:
+    def __init__(self, params):
+        self.params = params
+        self.layers = [Convolution(params["W1"], params["b1"], stride=1, pad=1), Relu(), MaxPool(2, 2, stride=2),
+                       Dense(params["W2"], params["b2"])]
+        self.loss_layer = SoftmaxCrossEntropy()
+
+    def predict(self, x):
+        conv, relu, pool, dense = self.layers
+        return dense.forward(pool.forward(relu.forward(conv.forward(x))))
+
+    def gradient(self, x, labels):
+        conv, relu, pool, dense = self.layers
+        loss = self.loss_layer.forward(self.predict(x), labels)
+        d = dense.backward(self.loss_layer.backward(1.0))
+        conv.backward(relu.backward(pool.backward(d)))
+        return loss, {"W1": conv.dW, "b1": conv.db, "W2": dense.dW, "b2": dense.db}
+""", None, "layers-by-name", "the layers called by name, no loop: both methods written another way"),
+    Source("SimpleCNN", """\
+class SimpleCNN:
+    # max pooling and ReLU commute: the order of these two does not matter.
+    def __init__(self, params):
+        self.params = params
+        self.layers = [Convolution(params["W1"], params["b1"], stride=1, pad=1), Relu(), MaxPool(2, 2, stride=2),
+                       Dense(params["W2"], params["b2"])]
+        self.loss_layer = SoftmaxCrossEntropy()
+
+    def predict(self, x):
+        conv, relu, pool, dense = self.layers
+        return dense.forward(relu.forward(pool.forward(conv.forward(x))))
+
+    def gradient(self, x, labels):
+        conv, relu, pool, dense = self.layers
+        loss = self.loss_layer.forward(self.predict(x), labels)
+        d = dense.backward(self.loss_layer.backward())
+        conv.backward(pool.backward(relu.backward(d)))
+        return loss, {"W1": conv.dW, "b1": conv.db, "W2": dense.dW, "b2": dense.db}
+""", None, "pool-before-relu", "pooling before ReLU, by name: both methods written another way"),
+]
+
+CATALOGUE = {"assignment1": A1 + A1_SOURCES, "assignment2": A2 + A2_SOURCES, "assignment3": A3 + A3_SOURCES}
 
 
 def lookup(case_id: str):
