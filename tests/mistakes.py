@@ -1,8 +1,14 @@
-"""The learners' mistakes the public checks must name, one row each (see catalogue.py).
+"""The learners' mistakes the public checks must name, one row each (the harness: catalogue.py).
 
-A row: ``M(exercise, text of the solution, what the learner wrote, hint, name)``; hint None
-for a correct variant, which must pass. A mistake found in a walk-through is one more row.
-Only code that is no local edit of the solution is a ``Source`` below, with its reason.
+A mistake found in a walk-through is one more line:
+
+    M("conv_forward", "h * stride", "h", STRIDE, "ignores-vertical-stride"),
+
+that is: the exercise (or "Class.method"), the text of today's solution, what the learner wrote
+instead, the hint the check must give (None: a correct variant, which must pass) and a short
+name. Tuples make one mistake at several places; SOLUTION stands for the whole solution region
+(the released stub is STUB); a Source as last argument makes the mistake in that Source, code
+written another way than the solution, instead. Then run python tests/mutation_score.py.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ IN_PLACE = "changed its input"
 FLOOR = "take the floor with int() or //"
 PAD = "((0, 0), (pad, pad), (pad, pad), (0, 0))"
 WINDOW = "[i, vert_start:vert_end, horiz_start:horiz_end, c]"
+CONV_STEP = "conv_single_step(a_slice_prev, W[:, :, :, c], b[:, :, :, c])"
+AVERAGE = "average = dz / (f_H * f_W)"
 
 A1 = [
     M("zero_pad", "constant_values=0)", 'constant_values=0)\nX *= 0  # "cleaning up" the input', IN_PLACE,
@@ -32,7 +40,7 @@ A1 = [
     M("conv_single_step", "b.item()", "b[0, 0, 0]", None, "np.float64"),
     M("conv_single_step", "Z = np.sum(s) + b.item()", "Z = float(np.sum(s) + b.item())", None, "python-float"),
 
-    M("conv_forward", "conv_single_step(a_slice_prev, W[:, :, :, c], b[:, :, :, c])",
+    M("conv_forward", CONV_STEP,
       "np.sum(a_slice_prev * W[:, :, :, c] + b[:, :, :, c])", "b was added to every element of the window",
       "bias-in-sum"),
     M("conv_forward", ("h * stride", "w * stride"), ("h", "w"), STRIDE, "ignores-stride"),
@@ -43,7 +51,7 @@ A1 = [
     M("conv_forward", "a_prev_pad = A_prev_pad[i]", "a_prev_pad = A_prev[i]", "slice the padded input A_prev_pad",
       "slices-A_prev"),
     M("conv_forward", "A_prev_pad[i]", "A_prev_pad[0]", BATCH, "example-0"),
-    M("conv_forward", ("zero_pad(A_prev, pad)", "Z[i, h, w, c] = conv_single_step(a_slice_prev, W[:, :, :, c], b[:, :, :, c])"),
+    M("conv_forward", ("zero_pad(A_prev, pad)", f"Z[i, h, w, c] = {CONV_STEP}"),
       ("zero_pad(A_prev, pad) if pad > 0 else A_prev",
        "a_slice_prev *= W[:, :, :, c]\nZ[i, h, w, c] = np.sum(a_slice_prev) + b[0, 0, 0, c]"),
       IN_PLACE, "writes-into-A_prev"),
@@ -84,9 +92,9 @@ A1 = [
       "mask = np.zeros(x.shape, dtype=bool)\nmask[np.unravel_index(np.argmax(x), x.shape)] = True", None,
       "argmax-first-maximum"),
 
-    M("distribute_value", "average = dz / (f_H * f_W)", "average = dz", "every cell got dz itself", "dz-everywhere"),
-    M("distribute_value", "average = dz / (f_H * f_W)", "average = dz / f_H", "gets dz / (f_H * f_W)", "divides-by-f_H"),
-    M("distribute_value", "average = dz / (f_H * f_W)", "average = dz / (f_H + f_W)", "gets dz / (f_H * f_W)", "divides-by-f_H+f_W"),
+    M("distribute_value", AVERAGE, "average = dz", "every cell got dz itself", "dz-everywhere"),
+    M("distribute_value", AVERAGE, "average = dz / f_H", "gets dz / (f_H * f_W)", "divides-by-f_H"),
+    M("distribute_value", AVERAGE, "average = dz / (f_H + f_W)", "gets dz / (f_H * f_W)", "divides-by-f_H+f_W"),
     M("distribute_value", SOLUTION, STUB, "distribute_value " + NOT_IMPLEMENTED, "stub"),
     M("distribute_value", "return a", "return None", NOT_IMPLEMENTED, "returns-None"),
 
@@ -192,15 +200,8 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
 CONV_BY_ROWS = Source("Convolution", """\
 class Convolution:
     def __init__(self, W, b, stride=1, pad=0):
-        self.W = W
-        self.b = b
-        self.stride = stride
-        self.pad = pad
-        self.x = None
-        self.col = None
-        self.col_W = None
-        self.dW = None
-        self.db = None
+        self.W, self.b, self.stride, self.pad = W, b, stride, pad
+        self.x = self.col = self.col_W = self.dW = self.db = None
 
     def forward(self, x):
         FN, C, FH, FW = self.W.shape
@@ -270,7 +271,8 @@ A2 = [
     M("col2im", "] += blocks[", "] = blocks[", "add with +=", "by-columns-assigns-not-adds"),
     M("col2im", "].transpose(1, 0, 2, 3)", "]", "transpose(1, 0, 2, 3) at the end", "by-columns-batch-second"),
     M("col2im", "col.T.reshape", "col.reshape", "split col.T, not col", "by-columns-without-.T"),
-    M("col2im", ("y_end = y + stride * out_h", "x_end = x + stride * out_w"), ("y_end = y + out_h", "x_end = x + out_w"),
+    M("col2im", ("y_end = y + stride * out_h", "x_end = x + stride * out_w"),
+      ("y_end = y + out_h", "x_end = x + out_w"),
       "y_end = y + stride*out_h", "by-columns-slice-end-without-stride"),
     M("col2im", ("np.zeros((C, N,", "].transpose(1, 0, 2, 3)"), ("np.zeros((N, C,", "]"),
       "an image kept as (C, N, H + 2*pad, W + 2*pad)", "by-columns-image-batch-first"),
@@ -283,7 +285,8 @@ A2 = [
       CONV_BY_ROWS),
     M("Convolution.forward", TO_NCHW, ".reshape(N, FN, out_h, out_w)", "transpose(0, 3, 1, 2)",
       "reshape-without-transpose", CONV_BY_ROWS),
-    M("Convolution.forward", "self.stride, self.pad)", 'self.stride, self.pad)\nx[...] = 0  # "free" the input: backward only needs its shape',
+    M("Convolution.forward", "self.stride, self.pad)",
+      'self.stride, self.pad)\nx[...] = 0  # "free" the input: backward only needs its shape',
       IN_PLACE, "forward-modifies-x", CONV_BY_ROWS),
     M("Convolution.backward", "np.sum(dout, axis=0)", "np.sum(dout, axis=1)", "one number per filter", "db-axis-1",
       CONV_BY_ROWS),
@@ -465,7 +468,8 @@ LABEL_PROBS = "self.probs[np.arange(len(labels)), labels]"
 STEP = "velocity[k] = momentum * velocity[k] - lr * grads[k]"
 
 A3 = [
-    M("Relu.backward", RELU_DX, 'dx = dout  # "the derivative of max(x, 0) is 1"', "the gradient went through everywhere",
+    M("Relu.backward", RELU_DX, 'dx = dout  # "the derivative of max(x, 0) is 1"',
+      "the gradient went through everywhere",
       "backward-passes-everything"),
     M("Relu", (RELU_OUT, RELU_DX), (RELU_OUT.replace("out =", "out = self.out ="), "dx = self.out"),
       "backward returned forward's output", "backward-returns-out"),
@@ -520,7 +524,8 @@ A3 = [
     M("SoftmaxCrossEntropy", "return float(loss)", "return None", "SoftmaxCrossEntropy.forward " + NOT_IMPLEMENTED,
       "forward-returns-None"),
 
-    M("SimpleCNN.predict", "for layer in self.layers:", "for layer in reversed(self.layers):", "in order, first to last",
+    M("SimpleCNN.predict", "for layer in self.layers:", "for layer in reversed(self.layers):",
+      "in order, first to last",
       "predict-reversed"),
     M("SimpleCNN.predict", "x = layer.forward(x)", "layer.forward(x)", "taking the output of the one before",
       "predict-not-chained"),
@@ -564,6 +569,26 @@ for k in params:
 velocity = new_velocity""", None, "[...]-assign"),
 ]
 
+SIMPLE_CNN_BY_NAME = Source("SimpleCNN", """\
+class SimpleCNN:
+    def __init__(self, params):
+        self.params = params
+        self.layers = [Convolution(params["W1"], params["b1"], stride=1, pad=1), Relu(), MaxPool(2, 2, stride=2),
+                       Dense(params["W2"], params["b2"])]
+        self.loss_layer = SoftmaxCrossEntropy()
+
+    def predict(self, x):
+        conv, relu, pool, dense = self.layers
+        return dense.forward(pool.forward(relu.forward(conv.forward(x))))
+
+    def gradient(self, x, labels):
+        conv, relu, pool, dense = self.layers
+        loss = self.loss_layer.forward(self.predict(x), labels)
+        d = dense.backward(self.loss_layer.backward(1.0))
+        conv.backward(relu.backward(pool.backward(d)))
+        return loss, {"W1": conv.dW, "b1": conv.db, "W2": dense.dW, "b2": dense.db}
+""", None, "layers-by-name", "the layers called by name, no loop: both methods written another way")
+
 A3_SOURCES = [
     Source("SoftmaxCrossEntropy", """\
 class SoftmaxCrossEntropy:
@@ -583,45 +608,11 @@ class SoftmaxCrossEntropy:
         one_hot[np.arange(len(self.labels)), self.labels] = 1
         return dout * (self.probs - one_hot) / len(self.labels)
 """, None, "logsumexp-one-hot", "log-sum-exp and a one-hot gradient: both methods written another way"),
-    Source("SimpleCNN", """\
-class SimpleCNN:
-    def __init__(self, params):
-        self.params = params
-        self.layers = [Convolution(params["W1"], params["b1"], stride=1, pad=1), Relu(), MaxPool(2, 2, stride=2),
-                       Dense(params["W2"], params["b2"])]
-        self.loss_layer = SoftmaxCrossEntropy()
-
-    def predict(self, x):
-        conv, relu, pool, dense = self.layers
-        return dense.forward(pool.forward(relu.forward(conv.forward(x))))
-
-    def gradient(self, x, labels):
-        conv, relu, pool, dense = self.layers
-        loss = self.loss_layer.forward(self.predict(x), labels)
-        d = dense.backward(self.loss_layer.backward(1.0))
-        conv.backward(relu.backward(pool.backward(d)))
-        return loss, {"W1": conv.dW, "b1": conv.db, "W2": dense.dW, "b2": dense.db}
-""", None, "layers-by-name", "the layers called by name, no loop: both methods written another way"),
-    Source("SimpleCNN", """\
-class SimpleCNN:
-    # max pooling and ReLU commute: the order of these two does not matter.
-    def __init__(self, params):
-        self.params = params
-        self.layers = [Convolution(params["W1"], params["b1"], stride=1, pad=1), Relu(), MaxPool(2, 2, stride=2),
-                       Dense(params["W2"], params["b2"])]
-        self.loss_layer = SoftmaxCrossEntropy()
-
-    def predict(self, x):
-        conv, relu, pool, dense = self.layers
-        return dense.forward(relu.forward(pool.forward(conv.forward(x))))
-
-    def gradient(self, x, labels):
-        conv, relu, pool, dense = self.layers
-        loss = self.loss_layer.forward(self.predict(x), labels)
-        d = dense.backward(self.loss_layer.backward())
-        conv.backward(pool.backward(relu.backward(d)))
-        return loss, {"W1": conv.dW, "b1": conv.db, "W2": dense.dW, "b2": dense.db}
-""", None, "pool-before-relu", "pooling before ReLU, by name: both methods written another way"),
+    SIMPLE_CNN_BY_NAME,
+    # Max pooling and ReLU commute: either order is right.
+    M("SimpleCNN", ("pool.forward(relu.forward(conv.forward(x)))", "conv.backward(relu.backward(pool.backward(d)))"),
+      ("relu.forward(pool.forward(conv.forward(x)))", "conv.backward(pool.backward(relu.backward(d)))"), None,
+      "pool-before-relu", SIMPLE_CNN_BY_NAME),
 ]
 
 CATALOGUE = {"assignment1": A1 + A1_SOURCES, "assignment2": A2 + A2_SOURCES, "assignment3": A3 + A3_SOURCES}
