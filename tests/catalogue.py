@@ -108,7 +108,7 @@ def _span(source: str, exercise: str) -> tuple[int, int]:
     for part in exercise.split("."):
         found = next((n for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part), None)
         if found is None:
-            raise StaleMistake(f"the solution has no {exercise}")
+            raise StaleMistake(f"no definition of {exercise}")
         nodes = found.body
     start = sum(len(x) for x in lines[:found.lineno - 1])
     end = sum(len(x) for x in lines[:found.end_lineno])
@@ -117,16 +117,16 @@ def _span(source: str, exercise: str) -> tuple[int, int]:
 
 def _edit(text: str, find: str, replace: str, where: str) -> str:
     if find == SOLUTION:
-        match = re.findall(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n", text, re.M | re.S)
-        if len(match) != 1:
-            raise StaleMistake(f"{where}: {len(match)} solution regions, not one")
-        region = re.search(r"^([ \t]*)### BEGIN SOLUTION\n.*?(?=^[ \t]*### END SOLUTION\n)", text, re.M | re.S)
-        indent = region.group(1)
+        regions = list(re.finditer(r"^([ \t]*)### BEGIN SOLUTION\n.*?(?=^[ \t]*### END SOLUTION\n)", text,
+                                   re.M | re.S))
+        if len(regions) != 1:
+            raise StaleMistake(f"{where}: {len(regions)} solution regions, not one")
+        indent = regions[0].group(1)
         body = "".join(indent + line + "\n" for line in replace.splitlines())
-        return text[:region.start()] + body + text[region.end():]
+        return text[:regions[0].start()] + body + text[regions[0].end():]
     count = text.count(find)
     if count != 1:
-        raise StaleMistake(f"{where}: {find!r} occurs {count} times in the solution, not once; "
+        raise StaleMistake(f"{where}: {find!r} occurs {count} times in the code it changes, not once; "
                            "update the row to today's solution")
     at = text.index(find)
     line_start = text.rfind("\n", 0, at) + 1
@@ -165,6 +165,8 @@ def answer(case, assignment: str) -> str:
 def program(case, assignment: str) -> list[str]:
     """The learner's program of ``case``: the given code and every answer cell, in order."""
     cells = dict(answer_cells(assignment))
+    if case.check not in cells:
+        raise StaleMistake(f"{case.id}: no answer cell of {assignment} defines {case.check}")
     cells[case.check] = answer(case, assignment)
     return ["import numpy as np\n" + given_code(assignment), *cells.values()]
 
@@ -194,6 +196,9 @@ def identifier(case) -> str:
 def sandbox_program(cases, assignment: str) -> str:
     """One standalone learner's program that defines every case's target under
     :func:`identifier`, each run from its own program (see :func:`learner`)."""
+    names = [identifier(case) for case in cases]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two cases share a name in the sandbox: {sorted(n for n in names if names.count(n) > 1)}")
     lines = ["import numpy as np", "", inspect.getsource(learner)]
     for case in cases:
         lines.append(f"{identifier(case)} = learner({program(case, assignment)!r})[{case.check!r}]")
