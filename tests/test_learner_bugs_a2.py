@@ -733,7 +733,8 @@ class ConvolutionFilterRowsCol2imWithoutStride(ConvolutionFilterRows):
 # MaxPool ------------------------------------------------------------------------------
 
 class MaxPool:
-    """The solution's layer: each buggy layer below rewrites one of its methods."""
+    """The layer row by row, one row per window and channel, with argmax: each buggy layer below
+    rewrites one of its methods."""
 
     def __init__(self, pool_h, pool_w, stride=1, pad=0):
         self.pool_h = pool_h
@@ -963,7 +964,8 @@ class MaxPoolFloatInput(MaxPool):
 # AvgPool ------------------------------------------------------------------------------
 
 class AvgPool:
-    """The solution's layer: each buggy layer below rewrites one of its methods."""
+    """The layer row by row, one row per window and channel: each buggy layer below rewrites one
+    of its methods."""
 
     def __init__(self, pool_h, pool_w, stride=1, pad=0):
         self.pool_h = pool_h
@@ -1073,6 +1075,79 @@ class AvgPoolSlidingMean(AvgPool):
         x_pad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
         windows = sliding_window_view(x_pad, (self.pool_h, self.pool_w), axis=(2, 3))[:, :, ::s, ::s]
         return windows.mean(axis=(4, 5))
+
+
+# Pooling column by column, as the solutions do -------------------------------------------
+
+class MaxPoolByColumns(MaxPool):
+    """The solution's layer: windows = col.T.reshape(C, pool_h*pool_w, -1), a mask of the max."""
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        p = self.pad
+        out_h = (H + 2 * p - self.pool_h) // self.stride + 1
+        out_w = (W + 2 * p - self.pool_w) // self.stride + 1
+        x_pad = np.pad(x.astype(float, copy=False), ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+        col = im2col(x_pad, self.pool_h, self.pool_w, self.stride, 0)
+        windows = col.T.reshape(C, self.pool_h * self.pool_w, -1)
+        out = np.max(windows, axis=1)
+        self.mask = windows == out[:, None]
+        self.x = x
+        return out.reshape(C, N, out_h, out_w).transpose(1, 0, 2, 3)
+
+    def backward(self, dout):
+        N, C, H, W = self.x.shape
+        p = self.pad
+        dout = dout.transpose(1, 0, 2, 3).reshape(C, 1, -1)
+        dcol = (self.mask * dout).reshape(C * self.pool_h * self.pool_w, -1).T
+        dx_pad = col2im(dcol, (N, C, H + 2 * p, W + 2 * p), self.pool_h, self.pool_w, self.stride, 0)
+        return dx_pad[:, :, p:p + H, p:p + W]
+
+
+class MaxPoolByColumnsReshapeNoTranspose(MaxPoolByColumns):
+    # (C, N*out_h*out_w) reshaped straight to (N, C, out_h, out_w).
+    def forward(self, x):
+        N, C = x.shape[:2]
+        out = super().forward(x)
+        return out.transpose(1, 0, 2, 3).reshape(N, C, *out.shape[2:])
+
+
+class MaxPoolByColumnsDoutNotRearranged(MaxPoolByColumns):
+    # dout reshaped to (C, 1, -1) in its own (n, c, i, j) order.
+    def backward(self, dout):
+        N, C, H, W = self.x.shape
+        p = self.pad
+        dcol = (self.mask * dout.reshape(C, 1, -1)).reshape(C * self.pool_h * self.pool_w, -1).T
+        dx_pad = col2im(dcol, (N, C, H + 2 * p, W + 2 * p), self.pool_h, self.pool_w, self.stride, 0)
+        return dx_pad[:, :, p:p + H, p:p + W]
+
+
+class AvgPoolByColumns(AvgPool):
+    """The solution's layer: the mean over axis=1 of col.T.reshape(C, pool_h*pool_w, -1)."""
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - self.pool_h) // self.stride + 1
+        out_w = (W + 2 * self.pad - self.pool_w) // self.stride + 1
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        windows = col.T.reshape(C, self.pool_h * self.pool_w, -1)
+        self.x = x
+        return np.mean(windows, axis=1).reshape(C, N, out_h, out_w).transpose(1, 0, 2, 3)
+
+    def backward(self, dout):
+        C = self.x.shape[1]
+        size = self.pool_h * self.pool_w
+        dout = dout.transpose(1, 0, 2, 3).reshape(C, 1, -1)
+        dcol = np.repeat(dout / size, size, axis=1).reshape(C * size, -1).T
+        return col2im(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
+
+
+class AvgPoolByColumnsDoutNotRearranged(AvgPoolByColumns):
+    def backward(self, dout):
+        C = self.x.shape[1]
+        size = self.pool_h * self.pool_w
+        dcol = np.repeat(dout.reshape(C, 1, -1) / size, size, axis=1).reshape(C * size, -1).T
+        return col2im(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
 
 
 # The bugs and the hints they must get ----------------------------------------------------
@@ -1194,6 +1269,10 @@ BUGS = [
                  id="MaxPool-backward-stub"),
     pytest.param("MaxPool", MaxPoolBackwardReturnsNone, "MaxPool.backward " + NOT_IMPLEMENTED,
                  id="MaxPool-backward-returns-None"),
+    pytest.param("MaxPool", MaxPoolByColumnsReshapeNoTranspose, BATCH_FIRST,
+                 id="MaxPool-by-columns-reshape-without-transpose"),
+    pytest.param("MaxPool", MaxPoolByColumnsDoutNotRearranged, DOUT_FILTER_ORDER,
+                 id="MaxPool-by-columns-dout-not-rearranged"),
     # AvgPool
     pytest.param("AvgPool", AvgPoolBackwardUndivided, "dout / (pool_h * pool_w)",
                  id="AvgPool-backward-not-divided"),
@@ -1207,6 +1286,8 @@ BUGS = [
                  id="AvgPool-backward-stub"),
     pytest.param("AvgPool", AvgPoolForwardReturnsNone, "AvgPool.forward " + NOT_IMPLEMENTED,
                  id="AvgPool-forward-returns-None"),
+    pytest.param("AvgPool", AvgPoolByColumnsDoutNotRearranged, DOUT_FILTER_ORDER,
+                 id="AvgPool-by-columns-dout-not-rearranged"),
 ]
 
 
@@ -1232,9 +1313,11 @@ CORRECT = [
     pytest.param("MaxPool", MaxPool, id="MaxPool-argmax"),
     pytest.param("MaxPool", MaxPoolMask, id="MaxPool-mask"),
     pytest.param("MaxPool", MaxPoolFloatInput, id="MaxPool-float-input"),
+    pytest.param("MaxPool", MaxPoolByColumns, id="MaxPool-by-columns-mask"),
     pytest.param("AvgPool", AvgPool, id="AvgPool-np.mean"),
     pytest.param("AvgPool", AvgPoolAverage, id="AvgPool-np.average-ones"),
     pytest.param("AvgPool", AvgPoolSlidingMean, id="AvgPool-sliding-window-mean"),
+    pytest.param("AvgPool", AvgPoolByColumns, id="AvgPool-by-columns"),
 ]
 
 
@@ -1285,7 +1368,8 @@ def test_convolution_variants_agree_on_int_and_float_input(cls):
         assert np.array_equal(got_int, got_float)
 
 
-@pytest.mark.parametrize("cls", [MaxPoolFloatInput, AvgPool, AvgPoolAverage, AvgPoolSlidingMean])
+@pytest.mark.parametrize("cls", [MaxPoolFloatInput, MaxPoolByColumns, AvgPool, AvgPoolAverage,
+                                 AvgPoolSlidingMean, AvgPoolByColumns])
 def test_pool_variants_agree_on_int_and_float_input(cls):
     results = []
     for dtype in (int, float):
