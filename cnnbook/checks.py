@@ -32,6 +32,10 @@ class CheckFailed(AssertionError):
         return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
 
 
+# What a front end without SVG shows of a failed check's figure.
+FIGURE_TEXT = "(a figure of your result against the expected one)"
+
+
 def _show_after_cell(svg: str) -> None:
     """Display ``svg`` once the running notebook cell has shown its error: below the check's
     line, in the same cell (and so in nbgrader's feedback of a stock autograde)."""
@@ -47,8 +51,7 @@ def _show_after_cell(svg: str) -> None:
     def show(result=None):
         shell.events.unregister("post_run_cell", show)
         try:
-            display({"image/svg+xml": svg, "text/plain": "(a figure of your result against the expected one)"},
-                    raw=True)
+            display({"image/svg+xml": svg, "text/plain": FIGURE_TEXT}, raw=True)
         except Exception:  # a figure that cannot be shown costs the learner nothing: the line is there
             pass
 

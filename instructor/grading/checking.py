@@ -40,6 +40,7 @@ from typing import ClassVar
 import numpy as np
 
 from cnnbook.checker import GRADER_HOOK as HOOK  # the checker knows the grader's stand-ins by it
+from cnnbook.checks import FIGURE_TEXT
 from instructor.grading.sandbox import (Sandbox, SandboxError, SandboxLost, SandboxTimeout,
                                         raise_at_learner_line)
 
@@ -218,8 +219,7 @@ class TestResult:
         outputs = [{"output_type": "stream", "name": "stdout", "text": text}] if text else []
         if self.figure and self.public_message:
             outputs.append({"output_type": "display_data", "metadata": {},
-                            "data": {"image/svg+xml": self.figure,
-                                     "text/plain": "(a figure of your result against the expected one)"}})
+                            "data": {"image/svg+xml": self.figure, "text/plain": FIGURE_TEXT}})
         if self.status != "passed":
             outputs.append({"output_type": "error", "ename": "Failed", "evalue": "this check failed",
                             "traceback": []})
