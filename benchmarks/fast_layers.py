@@ -56,7 +56,7 @@ def conv_flops(x_shape, w_shape, out_hw) -> float:
     return 3 * 2 * N * FN * out_hw[0] * out_hw[1] * C * FH * FW
 
 
-def interleaved(fns: dict, rounds: int = 5, repeat: int = 10) -> dict:
+def interleaved(fns: dict, rounds: int = 8, repeat: int = 10) -> dict:
     """The best time of each of ``fns``, measured in turns, ``repeat`` calls at a time,
     ``rounds`` times: a busy moment of the machine then slows one turn, not one of them.
     (Not one call each in turn: a library's idle threads spin on after its call.)"""
