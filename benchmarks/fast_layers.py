@@ -32,6 +32,7 @@ from instructor import oracles_a2, solutions  # noqa: E402
 SHAPES = [((64, 8, 28, 28), (16, 8, 3, 3)), ((32, 32, 32, 32), (64, 32, 3, 3))]
 POOL = dict(pool_h=2, pool_w=2, stride=2, pad=0)
 POOL_TARGET = 3
+SETTLE = 0.3  # seconds for idle threads to stop spinning between timed turns
 
 
 def best(fn, repeat: int) -> float:
@@ -59,10 +60,12 @@ def conv_flops(x_shape, w_shape, out_hw) -> float:
 def interleaved(fns: dict, rounds: int = 8, repeat: int = 10) -> dict:
     """The best time of each of ``fns``, measured in turns, ``repeat`` calls at a time,
     ``rounds`` times: a busy moment of the machine then slows one turn, not one of them.
-    (Not one call each in turn: a library's idle threads spin on after its call.)"""
+    A library's idle threads spin for a while after its last call (PyTorch's, numpy's BLAS):
+    each turn starts after a pause, so that they do not slow the next one."""
     times = {name: float("inf") for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
+            time.sleep(SETTLE)
             times[name] = min(times[name], best(fn, repeat))
     return times
 
