@@ -233,6 +233,73 @@ DMAX = "[np.arange(self.arg_max.size), self.arg_max] = dout.ravel()"
 AVG_MEAN = "np.mean(col, axis=1)"
 DCOL_ROWS = "dout.shape[0] * dout.shape[1] * dout.shape[2], -1"
 
+MAXPOOL_ROWS = Source("MaxPool", """\
+class MaxPool:
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.pool_h = pool_h
+        self.pool_w = pool_w
+        self.stride = stride
+        self.pad = pad
+        # Kept by forward for backward.
+        self.x = None
+        self.arg_max = None
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        p = self.pad
+        out_h = (H + 2 * p - self.pool_h) // self.stride + 1
+        out_w = (W + 2 * p - self.pool_w) // self.stride + 1
+        x_pad = np.pad(x.astype(float, copy=False), ((0, 0), (0, 0), (p, p), (p, p)),
+                       constant_values=-np.inf)
+        col = im2col(x_pad, self.pool_h, self.pool_w, self.stride, 0)
+        col = col.reshape(-1, self.pool_h * self.pool_w)
+        self.arg_max = np.argmax(col, axis=1)
+        out = np.max(col, axis=1).reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+        self.x = x
+        return out
+
+    def backward(self, dout):
+        N, C, H, W = self.x.shape
+        p = self.pad
+        size = self.pool_h * self.pool_w
+        dout = dout.transpose(0, 2, 3, 1)
+        dmax = np.zeros((dout.size, size))
+        dmax[np.arange(self.arg_max.size), self.arg_max] = dout.ravel()
+        dcol = dmax.reshape(dout.shape[0] * dout.shape[1] * dout.shape[2], -1)
+        dx_pad = col2im(dcol, (N, C, H + 2 * p, W + 2 * p), self.pool_h, self.pool_w, self.stride, 0)
+        dx = dx_pad[:, :, p:p + H, p:p + W]
+        return dx
+""", None, "rows-argmax", "the book's form, one row of col per window and channel, with argmax; "
+                                 "the solution pools by columns")
+AVGPOOL_ROWS = Source("AvgPool", """\
+class AvgPool:
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.pool_h = pool_h
+        self.pool_w = pool_w
+        self.stride = stride
+        self.pad = pad
+        # Kept by forward for backward.
+        self.x = None
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - self.pool_h) // self.stride + 1
+        out_w = (W + 2 * self.pad - self.pool_w) // self.stride + 1
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        col = col.reshape(-1, self.pool_h * self.pool_w)
+        out = np.mean(col, axis=1).reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+        self.x = x
+        return out
+
+    def backward(self, dout):
+        size = self.pool_h * self.pool_w
+        dout = dout.transpose(0, 2, 3, 1)
+        dcol = np.repeat(dout.reshape(-1, 1) / size, size, axis=1)
+        dcol = dcol.reshape(dout.shape[0] * dout.shape[1] * dout.shape[2], -1)
+        dx = col2im(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
+        return dx
+""", None, "rows", "the book's form, one row of col per window and channel; the solution pools by columns")
+
 A2 = [
     M("im2col", "transpose(0, 4, 5, 1, 2, 3)", "transpose(0, 4, 5, 2, 3, 1)", "columns go (c, y, x)",
       "columns-(y,x,c)", IM2COL_LOOP),
@@ -335,47 +402,70 @@ A2 = [
       ("np.dot(self.W.reshape(FN, -1), col.T)", "np.dot(dout, self.col)", "np.dot(self.W.reshape(FN, -1).T, dout).T"),
       None, "np.dot"),
 
-    # Pooling rows are few and anchored on short text: the pooling solutions may change.
+    # Pooling by columns, as the solution does (windows = col.T.reshape(C, pool_h*pool_w, -1)).
+    M("MaxPool.forward", "out = out.reshape(C, N, out_h, out_w).transpose(1, 0, 2, 3)",
+      "out = out.reshape(N, C, out_h, out_w)", "transpose(1, 0, 2, 3)", "by-columns-reshape-without-transpose"),
+    M("MaxPool.backward", "dout.transpose(1, 0, 2, 3).reshape(C, 1, -1)", "dout.reshape(C, 1, -1)",
+      DOUT_FILTER_ORDER, "by-columns-dout-not-rearranged"),
+    M("AvgPool.backward", "dout.transpose(1, 0, 2, 3).reshape(C, 1, -1)", "dout.reshape(C, 1, -1)",
+      DOUT_FILTER_ORDER, "by-columns-dout-not-rearranged"),
+    # Pooling by rows, as the book does (col.reshape(-1, pool_h*pool_w)): made in the Sources above.
     M("MaxPool.forward", "col = col.reshape(-1, self.pool_h * self.pool_w)", "col = col",
-      "col.reshape(-1, pool_h * pool_w) before the max", "max-of-whole-row"),
+      "col.reshape(-1, pool_h * pool_w) before the max", "max-of-whole-row",
+      base=MAXPOOL_ROWS),
     M("MaxPool.forward", "np.max(col, axis=1)",
       "np.repeat(np.max(col.reshape(-1, C * self.pool_h * self.pool_w), axis=1), C)",
-      "every channel got the same value", "max-across-channels"),
+      "every channel got the same value", "max-across-channels",
+      base=MAXPOOL_ROWS),
     M("MaxPool.forward", "np.max(col, axis=1)", "np.max(col.reshape(-1, C, self.pool_h * self.pool_w), axis=1)",
-      "col.reshape(-1, pool_h * pool_w) before the max", "max-over-channel-axis"),
-    M("MaxPool.forward", "constant_values=-np.inf", "constant_values=0", "pad x with -np.inf", "zero-padding"),
+      "col.reshape(-1, pool_h * pool_w) before the max", "max-over-channel-axis",
+      base=MAXPOOL_ROWS),
+    M("MaxPool.forward", "constant_values=-np.inf", "constant_values=0", "pad x with -np.inf", "zero-padding",
+      base=MAXPOOL_ROWS),
     M("MaxPool.forward", ".reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)", ".reshape(N, C, out_h, out_w)",
-      "transpose(0, 3, 1, 2)", "reshape-without-transpose"),
+      "transpose(0, 3, 1, 2)", "reshape-without-transpose",
+      base=MAXPOOL_ROWS),
     M("MaxPool.backward", ("dout = dout.transpose(0, 2, 3, 1)", DCOL_ROWS), ("dout = dout", "-1, C * size"), DOUT_ORDER,
-      "dout-not-rearranged"),
+      "dout-not-rearranged",
+      base=MAXPOOL_ROWS),
     M("MaxPool.backward", DMAX, "[:, :] = dout.reshape(-1, 1)", "goes to its window's maximum only",
-      "dout-to-whole-window"),
+      "dout-to-whole-window",
+      base=MAXPOOL_ROWS),
     M("MaxPool.backward", DMAX, "[:, self.arg_max] = dout.reshape(-1, 1)", "goes to its window's maximum only",
-      "dmax[:, arg_max]"),
+      "dmax[:, arg_max]",
+      base=MAXPOOL_ROWS),
     M("MaxPool.backward", "dx_pad[:, :, p:p + H, p:p + W]", "dx_pad[:, :, p:-p, p:-p]", "[pad:-pad] is [0:0]",
-      "dx-crop-[p:-p]"),
+      "dx-crop-[p:-p]",
+      base=MAXPOOL_ROWS),
     M("MaxPool.backward", "dx = dx_pad[:, :, p:p + H, p:p + W]", "dx = dx_pad", "cut the padding off",
-      "dx-keeps-padding"),
+      "dx-keeps-padding",
+      base=MAXPOOL_ROWS),
     M("MaxPool.forward", SOLUTION, STUB, "MaxPool.forward " + NOT_IMPLEMENTED, "forward-stub"),
     M("MaxPool.backward", SOLUTION, STUB, "MaxPool.backward " + NOT_IMPLEMENTED, "backward-stub"),
     M("MaxPool.backward", SOLUTION, "dx = None", "MaxPool.backward " + NOT_IMPLEMENTED, "backward-returns-None"),
-    M("MaxPool.forward", "x.astype(float, copy=False)", "np.asarray(x, dtype=float)", None, "float-input"),
+    M("MaxPool.forward", "x.astype(float, copy=False)", "np.asarray(x, dtype=float)", None, "float-input",
+      base=MAXPOOL_ROWS),
 
     M("AvgPool.backward", "dout.reshape(-1, 1) / size", "dout.reshape(-1, 1)", "dout / (pool_h * pool_w)",
-      "backward-not-divided"),
+      "backward-not-divided",
+      base=AVGPOOL_ROWS),
     M("AvgPool.forward", AVG_MEAN, "(np.sum(col, axis=1) / self.pool_h)",
-      "divide by the full window area pool_h * pool_w", "divides-by-pool_h"),
+      "divide by the full window area pool_h * pool_w", "divides-by-pool_h",
+      base=AVGPOOL_ROWS),
     M("AvgPool.forward", AVG_MEAN, "(col.sum(axis=1) / im2col(np.ones_like(x), self.pool_h, self.pool_w, self.stride, "
       "self.pad).reshape(-1, self.pool_h * self.pool_w).sum(axis=1))",
-      "the zero padding counts in the average", "padding-not-counted"),
+      "the zero padding counts in the average", "padding-not-counted",
+      base=AVGPOOL_ROWS),
     M("AvgPool.backward", ("dout = dout.transpose(0, 2, 3, 1)", DCOL_ROWS), ("dout = dout", "-1, dout.shape[1] * size"),
-      DOUT_ORDER, "dout-not-rearranged"),
+      DOUT_ORDER, "dout-not-rearranged",
+      base=AVGPOOL_ROWS),
     M("AvgPool.forward", SOLUTION, STUB, "AvgPool.forward " + NOT_IMPLEMENTED, "forward-stub"),
     M("AvgPool.backward", SOLUTION, STUB, "AvgPool.backward " + NOT_IMPLEMENTED, "backward-stub"),
     M("AvgPool.forward", SOLUTION, "out = None", "AvgPool.forward " + NOT_IMPLEMENTED, "forward-returns-None"),
     M("AvgPool", (AVG_MEAN, "np.repeat(dout.reshape(-1, 1) / size, size, axis=1)"),
       ("np.average(col, axis=1)", "np.ones((dout.size, size)) * dout.reshape(-1, 1) / size"), None,
-      "np.average-ones"),
+      "np.average-ones",
+      base=AVGPOOL_ROWS),
     M("AvgPool.forward", SOLUTION, """\
 s, p = self.stride, self.pad
 x_pad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
@@ -385,7 +475,7 @@ self.x = x""", None, "sliding-window-mean"),
 ]
 
 A2_SOURCES = [
-    IM2COL_LOOP, COL2IM_LOOP, CONV_BY_ROWS,
+    IM2COL_LOOP, COL2IM_LOOP, CONV_BY_ROWS, MAXPOOL_ROWS, AVGPOOL_ROWS,
     Source("col2im", """\
 def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     N, C, H, W = input_shape

@@ -62,7 +62,8 @@ def test_convolution_variants_agree_on_int_and_float_input(case):
         assert np.array_equal(got_int, got_float)
 
 
-@pytest.mark.parametrize("case", ["MaxPool-float-input", "AvgPool-solution", "AvgPool-np.average-ones",
+@pytest.mark.parametrize("case", ["MaxPool-float-input", "MaxPool-solution", "MaxPool-rows-argmax",
+                                  "AvgPool-solution", "AvgPool-rows", "AvgPool-np.average-ones",
                                   "AvgPool-sliding-window-mean"])
 def test_pool_variants_agree_on_int_and_float_input(case):
     cls = code(case)
