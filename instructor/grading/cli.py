@@ -148,6 +148,8 @@ class Stats:
     errors: list = field(default_factory=list)
     feedback: int = 0
     grading_seconds: float = 0.0
+    recording_seconds: float = 0.0   # this process's share: results into the gradebook and the course folder
+    feedback_seconds: float = 0.0
     interrupted: bool = False
     outputs: dict = field(default_factory=dict)
 
@@ -305,6 +307,7 @@ class Run:
     def write_feedback(self, student: str) -> None:
         """nbgrader's feedback for one student, written here (it reads the gradebook and the
         autograded notebooks, which only this process has)."""
+        start = time.monotonic()
         try:
             generate_feedback(str(self.course), self.db_url, self.assignment, student)
         except DBAPIError:
@@ -316,6 +319,7 @@ class Run:
         folder = self.autograded / student / self.assignment
         self.book.set_feedback_hash(student, self.book.feedback_hash(student, folder))
         self.stats.feedback += 1
+        self.stats.feedback_seconds += time.monotonic() - start
 
     def plan(self, subs) -> tuple[dict, set]:
         """What to grade (new or changed submissions, or all with --force or --student), and
@@ -444,7 +448,9 @@ class Run:
         elif missing and not self.args.unbounded:
             why = f"graded on {result.worker} without these bounds: {', '.join(missing)} (not recorded)"
         else:
+            start = time.monotonic()
             commit(sub, result, chash, self.ghash, self.book, self.autograded, self.assignment)
+            stats.recording_seconds += time.monotonic() - start
             stats.graded += 1
             if not self.args.no_feedback:
                 self.write_feedback(student)
@@ -556,6 +562,10 @@ def main(argv=None) -> int:
     per = f", {stats.grading_seconds / stats.graded:.2f} s per submission" if stats.graded else ""
     print(f"Graded {stats.graded} ({stats.grading_seconds:.1f} s{per}), {stats.unchanged} unchanged, "
           f"{len(stats.errors)} failed; feedback written for {stats.feedback}.")
+    if stats.graded or stats.feedback:
+        parts = [f"recording {stats.recording_seconds / stats.graded * 1000:.0f} ms"] if stats.graded else []
+        parts += [f"feedback {stats.feedback_seconds / stats.feedback * 1000:.0f} ms"] if stats.feedback else []
+        print(f"  this process, per submission: {', '.join(parts)}")
     for name, path in stats.outputs.items():
         print(f"  {name}: {path}")
     return 1 if stats.errors else 0

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,11 +96,18 @@ class Engine:
         else:
             os.environ.setdefault("MPLBACKEND", "Agg")
             n = self.workers or len(os.sched_getaffinity(0))
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                        scheduler_kwargs={"dashboard": False}, dashboard_address=None,
-                                        silence_logs=logging.ERROR)
-            self.client = Client(self.cluster)
-            self.client.wait_for_workers(n)
+            # The workers ignore Ctrl-C (the terminal sends it to them too): this process
+            # decides what an interrupt means, and stops them itself.
+            main = threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                            dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                self.client = Client(self.cluster)
+                self.client.wait_for_workers(n)
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, previous)
         return self
 
     @property
