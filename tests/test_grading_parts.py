@@ -288,7 +288,7 @@ class _Workers:
     def __init__(self, found):
         self.found, self.allowed = found, None
 
-    def probe(self, limits, secrets):
+    def probe(self, limits, secrets, writes):
         return self.found
 
     def restrict(self, workers):
@@ -307,8 +307,8 @@ def test_a_missing_bound_stops_the_grader_unless_it_is_told_unbounded(monkeypatc
     checked = []
     monkeypatch.setattr(cli, "self_check", lambda *args: checked.append(args))
     run = SimpleNamespace(args=SimpleNamespace(unbounded=False), limits=Limits(), engine=_Workers([lacking]),
-                          secrets=lambda: [], job=lambda *args: None, source_dir=None, files=None, book=None,
-                          ghash="")
+                          secrets=lambda: [], course=Path("/course"), job=lambda *args: None, source_dir=None,
+                          files=None, book=None, ghash="")
     with pytest.raises(cli.Stop, match=r"not available on any worker: files, processes.*--unbounded"):
         cli.Run.preflight(run, True)
     assert not checked

@@ -30,9 +30,10 @@ class WorkerBounds:
     details: list[str] = field(default_factory=list)
 
 
-def probe(limits: Limits, secrets: list[str], worker: str = "") -> WorkerBounds:
+def probe(limits: Limits, secrets: list[str], writes: list[str] = (), worker: str = "") -> WorkerBounds:
     """Probe the bounds in this process. ``secrets``: files a submission must not read
-    (the grader's own code is always among them; the source notebooks are written here)."""
+    (the grader's own code is always among them; a source notebook is written here for it);
+    ``writes``: files it must not create (beside the temporary folder's, always tried)."""
     import instructor
     out = WorkerBounds(worker or f"{socket.gethostname()}:{os.getpid()}")
     with tempfile.TemporaryDirectory(prefix="cnnbook-probe-") as tmp:
@@ -40,7 +41,8 @@ def probe(limits: Limits, secrets: list[str], worker: str = "") -> WorkerBounds:
         source.parent.mkdir()
         source.write_text("{}")
         secret = sorted(str(p) for p in Path(instructor.__file__).parent.glob("*.py")) + [str(source)] + secrets
-        forbidden = [str(Path(tmp) / "outside"), str(Path(tempfile.gettempdir()) / f".cnnbook-probe-{os.getpid()}")]
+        forbidden = [str(Path(tmp) / "outside"), str(Path(tempfile.gettempdir()) / f".cnnbook-probe-{os.getpid()}"),
+                     *writes]
         (Path(tmp) / "work").mkdir()
         box = Sandbox(Path(tmp) / "work", limits)
         try:

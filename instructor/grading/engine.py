@@ -42,8 +42,8 @@ def _this_worker() -> str:
         return f"local:{os.getpid()}"
 
 
-def _probe_task(limits: Limits, secrets: list[str]) -> WorkerBounds:
-    return probe(limits, secrets, _this_worker())
+def _probe_task(limits: Limits, secrets: list[str], writes: list[str]) -> WorkerBounds:
+    return probe(limits, secrets, writes, _this_worker())
 
 
 def grade_task(job: Job, assignment: Assignment) -> Result:
@@ -114,10 +114,10 @@ class Engine:
     def names(self) -> list[str]:
         return sorted(self.client.scheduler_info(n_workers=-1)["workers"]) if self.client else []
 
-    def probe(self, limits: Limits, secrets: list[str]) -> list[WorkerBounds]:
+    def probe(self, limits: Limits, secrets: list[str], writes: list[str]) -> list[WorkerBounds]:
         """Every worker's bounds, each probed on that worker (at once, one task each)."""
         names = self.names
-        futures = [self.client.submit(_probe_task, limits, secrets, workers=[w], allow_other_workers=False,
+        futures = [self.client.submit(_probe_task, limits, secrets, writes, workers=[w], allow_other_workers=False,
                                       pure=False, key=f"probe-{k}-{time.time_ns()}") for k, w in enumerate(names)]
         found = []
         for w, future in zip(names, futures):
