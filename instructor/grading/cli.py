@@ -195,6 +195,7 @@ class Run:
         self.stats = Stats()
         self.engine: Engine | None = None
         self.files: Assignment | None = None
+        self.feedback_later: set = set()
         self.roster: lms.Roster | None = None
         self.due = None
         self.download: intake.Intake | None = None
@@ -394,18 +395,22 @@ class Run:
 
     def grade(self, todo: dict, feedback: set) -> None:
         """Send the submissions to the engine, record each result as it comes back (its
-        notebooks, its scores, its feedback), then write the feedback that is out of date."""
+        notebooks, its scores and, when the workers are elsewhere, its feedback), then write
+        the feedback that is left or out of date. On this machine the feedback waits until
+        the grading is done: the workers take every core, and a submission's time limits
+        are wall-clock time."""
         stats = self.stats
         if not todo and not feedback:
             return
         flag, previous = _interrupts()
         progress = Progress(len(todo))
         start = time.monotonic()
+        self.feedback_later = set(feedback)
         try:
             if todo:
                 self._grade_all(todo, flag, progress)
                 stats.grading_seconds = time.monotonic() - start
-            for student in sorted(feedback):
+            for student in sorted(self.feedback_later):
                 if flag["stop"]:
                     stats.interrupted = True
                     break
@@ -452,7 +457,11 @@ class Run:
             commit(sub, result, chash, self.ghash, self.book, self.autograded, self.assignment)
             stats.recording_seconds += time.monotonic() - start
             stats.graded += 1
-            if not self.args.no_feedback:
+            if self.args.no_feedback:
+                pass
+            elif self.engine is not None and self.engine.cluster is not None:
+                self.feedback_later.add(student)
+            else:
                 self.write_feedback(student)
             return
         stats.errors.append((student, why))
