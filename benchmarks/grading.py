@@ -56,6 +56,27 @@ def make_class(course: Path, n: int) -> list[str]:
     return students
 
 
+def two_courses(tmp: Path, n: int) -> tuple[Path, Path, list[str]]:
+    """The same n submissions in a course for plain nbgrader and in one for cnnbook-grade."""
+    plain = classroom.make_course(tmp / "plain")
+    students = make_class(plain, n)
+    shutil.copy(ROOT / "nbgrader_config.py", plain / "nbgrader_config.py")
+    ours = classroom.make_course(tmp / "ours")
+    shutil.copytree(plain / "submitted", ours / "submitted")
+    return plain, ours, students
+
+
+def plain_autograde(plain: Path) -> float | None:
+    """Seconds of one `nbgrader autograde` of the whole class (None, said, if it failed)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", classroom.ASSIGNMENT],
+                          cwd=plain, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stdout[-2000:], done.stderr[-2000:])
+        return None
+    return time.perf_counter() - start
+
+
 def nbgrader_scores(course: Path) -> dict[str, float]:
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-step-by-step") as gb:
@@ -71,19 +92,11 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, isolated_home(Path(tmp) / "home"):
         tmp = Path(tmp)
-        plain = classroom.make_course(tmp / "plain")
-        students = make_class(plain, args.students)
-        shutil.copy(ROOT / "nbgrader_config.py", plain / "nbgrader_config.py")
-        ours = classroom.make_course(tmp / "ours")
-        shutil.copytree(plain / "submitted", ours / "submitted")
+        plain, ours, students = two_courses(tmp, args.students)
         print(f"{len(students)} submissions of {classroom.ASSIGNMENT}, {len(os.sched_getaffinity(0))} cores")
 
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", classroom.ASSIGNMENT],
-                              cwd=plain, capture_output=True, text=True)
-        t_plain = time.perf_counter() - start
-        if done.returncode != 0:
-            print(done.stdout[-2000:], done.stderr[-2000:])
+        t_plain = plain_autograde(plain)
+        if t_plain is None:
             return 1
 
         start = time.perf_counter()

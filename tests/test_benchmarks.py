@@ -41,3 +41,17 @@ def test_training_benchmark_reports_time_and_accuracy():
     out = run("training.py", "--seeds", "1")
     assert re.search(r"seed 0: trained in +[\d.]+ s, test accuracy [\d.]+%", out)
     assert re.search(r"one epoch: \d+ ms with the im2col layers", out)
+
+
+def test_grading_scale_benchmark_reports_each_figure():
+    out = run("grading_scale.py", "--students", "2", "--tasks", "20")
+    assert re.search(r"nbgrader autograde \(one after another\) +[\d.]+ s +[\d.]+ s", out)
+    assert re.search(r"cnnbook-grade on a LocalCluster of \d+ +[\d.]+ s +[\d.]+ s", out)
+    assert re.search(r"recording \d+ ms, feedback \d+ ms", out)
+    assert re.search(r"nbgrader / engine = [\d.]+ \(target >= 4: (ok|MISSED)\)", out)
+    for engine in ("process pool \\(concurrent.futures\\)", "LocalCluster, \\d+ workers",
+                   "dask scheduler over TCP, 2 workers"):
+        assert re.search(engine + r" +[\d.]+ ms", out), engine
+    assert re.search(r"Projection \(a model from the figures above, not a measurement\): 10,000 submissions "
+                     r"on 50 workers", out)
+    assert "assumptions:" in out

@@ -283,22 +283,38 @@ def test_an_interrupted_run_is_finished_by_the_next(tmp_path):
 
 
 def test_one_job_runs_on_its_own(graded, tmp_path):
-    """The per-submission job as another machine would run it: JSON in, JSON out."""
+    """The per-submission job as another machine would run it: files in, plain data out,
+    with no course folder in reach (the folders are copied away and removed first)."""
+    import pickle
+
+    from instructor.grading.job import Assignment, Job, Result, grade
+    from instructor.grading.sandbox import Limits
     course = graded["course"]
-    job = {"student": "bugs-2", "assignment": ASSIGNMENT,
-           "submission": str(course / "submitted" / "bugs-2" / ASSIGNMENT),
-           "source": str(course / "solutions" / ASSIGNMENT), "release": str(course / "notebooks" / ASSIGNMENT),
-           "limits": {"cell_timeout": float(TIMEOUT), "memory": int(MEMORY) << 20}}
-    (tmp_path / "job.json").write_text(json.dumps(job))
-    done = subprocess.run([sys.executable, "-m", "instructor.grading.job", str(tmp_path / "job.json")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    for part in ("submitted/bugs-2", "solutions", "notebooks"):
+        shutil.copytree(course / part / ASSIGNMENT if part != "submitted/bugs-2" else course / part,
+                        tmp_path / "copy" / part)
+    limits = Limits(cell_timeout=float(TIMEOUT), memory=int(MEMORY) << 20)
+    assignment = Assignment.read(ASSIGNMENT, tmp_path / "copy" / "solutions", tmp_path / "copy" / "notebooks")
+    job = Job.read("bugs-2", ASSIGNMENT, tmp_path / "copy" / "submitted/bugs-2" / ASSIGNMENT, limits)
+    job, assignment = pickle.loads(pickle.dumps((job, assignment)))  # as a Dask worker receives them
+    shutil.rmtree(tmp_path / "copy")
+    result = pickle.loads(pickle.dumps(grade(job, assignment)))
+    assert isinstance(result, Result)
+    assert {t.exercise: t.score for t in result.tests} == graded["learners"]["bugs-2"].expected
+    assert all(record.autograded for name, record in result.notebooks.items() if name != "explorers")
+
+    done = subprocess.run([sys.executable, "-m", "instructor.grading.job",
+                           str(course / "submitted" / "bugs-2" / ASSIGNMENT), str(course / "solutions" / ASSIGNMENT),
+                           str(course / "notebooks" / ASSIGNMENT)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
-    assert {t["exercise"]: t["score"] for t in result["tests"]} == graded["learners"]["bugs-2"].expected
+    printed = json.loads(done.stdout)
+    scores = {t["exercise"]: t["score"] for record in printed["notebooks"].values() for t in record["tests"]}
+    assert scores == graded["learners"]["bugs-2"].expected
 
 
-def test_a_canvas_zip_graded_in_shards(tmp_path):
-    """Two machines' shares of a Canvas download, one gradebook, then the grades for Canvas."""
+def test_a_canvas_zip_graded_for_canvas(tmp_path):
+    """A Canvas download graded in one run, then the grades for Canvas."""
     import zipfile
     course = classroom.make_course(tmp_path / "course")
     learners = {x.student: x for x in classroom.generated_class(course)
@@ -318,8 +334,7 @@ def test_a_canvas_zip_graded_in_shards(tmp_path):
             w.writerow([student, "", name.split("_")[0], "", name.split("_")[-1]])
     common = ["--roster", str(tmp_path / "roster.csv"), "--no-feedback", "--canvas-column", "Assignment 1 (4242)"]
     assert grade(course, "--report-only", *common) == 0  # records the assignment once
-    for shard in ("1/2", "2/2"):
-        assert grade(course, str(tmp_path / "canvas.zip"), "--shard", shard, "--workers", "1", *common) == 0
+    assert grade(course, str(tmp_path / "canvas.zip"), "--workers", "1", *common) == 0
     assert grade(course, "--report-only", "--lms", "canvas", *common) == 0
     grades = read_grades(course / "grading" / ASSIGNMENT / "grades.csv")
     for student, learner in learners.items():

@@ -244,9 +244,9 @@ def test_the_report_page_shows_student_text_as_text(tmp_path):
     from html.parser import HTMLParser
 
     script = "<script>alert(document.cookie)</script>"
-    job_result = {"notebooks": {}, "tests": [], "signals": [f"handed in {script}.py beside the notebooks "
-                                                             "(not used by the grader)"]}
-    from instructor.grading.job import attention
+    from instructor.grading.job import Result, attention
+    job_result = Result("s", "assignment1", signals=[f"handed in {script}.py beside the notebooks "
+                                                     "(not used by the grader)"])
     reasons = attention(job_result)
     message = f"CheckFailed: zero_pad raised ValueError: {script}<img src=x onerror=alert(1)>"
     student = "o'brien\"<b>"
@@ -282,21 +282,50 @@ def test_the_report_page_shows_student_text_as_text(tmp_path):
     assert ("data-failed", "zero_pad_test") in parsed.attrs
 
 
+class _Workers:
+    """An engine whose workers' probes found what the test says."""
+
+    def __init__(self, found):
+        self.found, self.allowed = found, None
+
+    def probe(self, limits, secrets, writes):
+        return self.found
+
+    def restrict(self, workers):
+        self.allowed = workers
+
+
 def test_a_missing_bound_stops_the_grader_unless_it_is_told_unbounded(monkeypatch, capsys):
     from types import SimpleNamespace
 
     from instructor.grading import cli
-    monkeypatch.setattr(cli, "check_bounds", lambda *args: ["files", "processes"])
+    from instructor.grading.bounds import WorkerBounds
+    from instructor.grading.sandbox import Limits
+    lacking = WorkerBounds("tcp://10.0.0.2:4000", "1024 MB", "NO (no Landlock)", "NO (no seccomp)", "grader",
+                           ["files", "processes"])
+    whole = WorkerBounds("tcp://10.0.0.1:4000", "1024 MB", "Landlock ABI 4", "seccomp (libseccomp)", "grader")
     checked = []
     monkeypatch.setattr(cli, "self_check", lambda *args: checked.append(args))
-    run = SimpleNamespace(args=SimpleNamespace(unbounded=False), limits=None, course=None, db_url="",
-                          source_dir=None, public="/nowhere", job=lambda *args: None, book=None, ghash="")
-    with pytest.raises(cli.Stop, match=r"not available here: files, processes.*--unbounded"):
-        cli.Run.preflight(run)
+    run = SimpleNamespace(args=SimpleNamespace(unbounded=False), limits=Limits(), engine=_Workers([lacking]),
+                          secrets=lambda: [], course=Path("/course"), job=lambda *args: None, source_dir=None,
+                          files=None, book=None, ghash="")
+    with pytest.raises(cli.Stop, match=r"not available on any worker: files, processes.*--unbounded"):
+        cli.Run.preflight(run, True)
     assert not checked
+    out = capsys.readouterr().out
+    assert "tcp://10.0.0.2:4000 lacks: files, processes" in out and "NO (no Landlock)" in out
+
     run.args.unbounded = True
-    cli.Run.preflight(run)
+    cli.Run.preflight(run, True)
     assert checked and "WARNING (--unbounded): grading without these bounds: files, processes" in capsys.readouterr().out
+    assert run.engine.allowed is None
+
+    # A worker that lacks a bound is left out, named; the others grade.
+    run.args.unbounded, run.engine = False, _Workers([whole, lacking])
+    cli.Run.preflight(run, True)
+    out = capsys.readouterr().out
+    assert run.engine.allowed == ["tcp://10.0.0.1:4000"]
+    assert "Left out of this run (1 of 2 workers lack a bound): tcp://10.0.0.2:4000 (files, processes)" in out
     with pytest.raises(SystemExit):
         cli.parser().parse_args(["assignment1", "--strict", "--unbounded"])
 

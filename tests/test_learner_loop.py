@@ -22,10 +22,12 @@ def test_a_learner_installs_no_instructor_or_test_tools():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     base = names(project["dependencies"])
     assert {"nbgrader", "jupyterlab", "numpy"} <= base  # validate and the notebooks need them
-    assert not base & {"scikit-learn", "psycopg", "pytest", "playwright", "nbclient"}
+    assert not base & {"scikit-learn", "psycopg", "dask", "pytest", "playwright", "nbclient"}
     extras = project["optional-dependencies"]
-    assert names(extras["instructor"]) == {"scikit-learn", "psycopg", "jinja2"}
-    assert "cnn-step-by-step[instructor]" in extras["test"]  # `start.py test` installs both
+    assert names(extras["instructor"]) == {"scikit-learn", "jinja2"}
+    assert names(extras["grading"]) == {"dask"} and names(extras["postgres"]) == {"psycopg"}
+    # `start.py test` installs them all
+    assert "cnn-step-by-step[instructor,grading,postgres]" in extras["test"]
     bundle = tomllib.loads(release.student_pyproject())["project"]
     assert "optional-dependencies" not in bundle and names(bundle["dependencies"]) == base
 

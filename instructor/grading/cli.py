@@ -8,33 +8,38 @@ the course's submitted/ folder) or the zip Canvas or Moodle gives for download. 
 command checks its bounds and the solutions first, records the assignment in the
 gradebook, imports the students, grades every new or changed submission in parallel,
 writes the autograded notebooks and each student's feedback where nbgrader keeps them,
-and writes grades.csv and the class report to grading/<assignment>/. Ctrl-C stops it;
-run it again to go on: what was recorded stays, and only what is left is graded.
+and writes grades.csv and the class report to grading/<assignment>/. The grading runs on
+dask.distributed: a LocalCluster of this machine, or the cluster of --scheduler; every
+worker's bounds are probed first, and this process alone writes the gradebook and the
+feedback. Ctrl-C stops it; run it again to go on: what was recorded stays, and only what
+is left is graded.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import hashlib
 import json
 import os
-import shutil
 import signal
+import socket
 import sys
-import tempfile
 import time
 import warnings
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from instructor.grading import deadline, gradebook, intake, lms, report
+from sqlalchemy.exc import DBAPIError
+
+from instructor.grading import bounds, deadline, gradebook, intake, lms, report
 from instructor.grading.commit import commit
+from instructor.grading.engine import Engine, EngineError
+from instructor.grading.feedback import generate_feedback
 from instructor.grading.files import content_hash
-from instructor.grading.job import Job, grade
+from instructor.grading.job import Assignment, Job, Result, grade, setup_namespace
 from instructor.grading.notebooks import check_contract, load_assignment
-from instructor.grading.sandbox import Limits, Sandbox, SandboxError, prepare_public
-from instructor.grading.workers import Pool
+from instructor.grading.sandbox import Limits, SandboxError
 from instructor.paths import ROOT
 
 class Stop(Exception):
@@ -61,106 +66,38 @@ def grader_hash(source_dir: Path) -> str:
     return content_hash(files)
 
 
-def check_bounds(limits: Limits, course: Path, db_url: str, source_dir: Path, public: Path) -> list[str]:
-    """Start one sandbox, try from inside it what the bounds must stop, and describe the
-    result. Returns the bounds that are missing (empty when all hold)."""
-    import instructor
-    secrets = sorted(str(p) for p in Path(instructor.__file__).parent.glob("*.py"))
-    secrets.append(str(next(source_dir.glob("*.ipynb"))))
-    if db_url.startswith("sqlite:///"):
-        secrets.append(db_url.removeprefix("sqlite:///"))
-    forbidden_writes = [str(course / ".cnnbook-bounds-probe"), str(Path(tempfile.gettempdir()) / ".cnnbook-probe")]
-    with tempfile.TemporaryDirectory(prefix="cnnbook-probe-") as tmp:
-        box = Sandbox(Path(tmp), limits, public)
-        try:
-            applied = box.start()
-            probe = box.probe({"read": secrets, "write": forbidden_writes, "grader": os.getpid()})
-        finally:
-            box.close()
-    for path in forbidden_writes:
-        Path(path).unlink(missing_ok=True)
-    missing = []
-    lines = [f"  time       {limits.cell_timeout:g} s per cell, {limits.submission_timeout:g} s per notebook "
-             "(wall clock; the learner's process is killed)"]
-    mem = applied["limits"].get("RLIMIT_AS")
-    if isinstance(mem, int) and probe.get("memory limit") == mem:
-        lines.append(f"  memory     {mem >> 20} MB of address space per notebook (RLIMIT_AS)")
-    else:
-        missing.append("memory")
-        lines.append(f"  memory     NOT ENFORCED ({mem})")
-    leaked = [p for p in secrets if probe.get(f"read {p}") == "allowed"]
-    written = [p for p in forbidden_writes if probe.get(f"write {p}") == "allowed"]
-    files = applied.get("files", {})
-    if files.get("ok") and not leaked and not written:
-        lines.append(f"  files      Landlock ABI {files['abi']}: reads only Python and its libraries, writes only "
-                     "its working folder (checked: solutions, hidden tests, gradebook unreadable; course "
-                     "folder unwritable)")
-        lines.append(f"             rights handled: {', '.join(files.get('handled', []))}")
-    else:
-        missing.append("files")
-        why = files.get("why") or f"readable: {', '.join(leaked + written)}"
-        lines.append(f"  files      NOT ENFORCED ({why}): a submission can read the solutions, hidden tests "
-                     "and gradebook, and write wherever this user can")
-    calls = applied.get("syscalls", {})
-    blocked = [k for k in ("fork", "signal the grader", "open a socket", "raise the memory limit")
-               if str(probe.get(k, "")).startswith("denied")]
-    if calls.get("ok") and len(blocked) == 4:
-        lines.append(f"  processes  seccomp ({calls.get('by', '?')}): no new processes or programs, no signals to "
-                     "other processes, no network, no raising of its limits")
-        lines.append(f"             denied: {', '.join(calls.get('denied', []))}")
-    else:
-        missing.append("processes")
-        allowed = sorted({"fork", "signal the grader", "open a socket", "raise the memory limit"} - set(blocked))
-        lines.append(f"  processes  NOT ENFORCED ({calls.get('why') or 'allowed: ' + ', '.join(allowed)}): a "
-                     "submission can start programs, signal the grader and use the network")
-    lines.append(f"  user       {applied.get('user')}")
-    print("Bounds on every submission:\n" + "\n".join(lines), flush=True)
-    return missing
-
-
 def unbounded(rows) -> list[str]:
     """The bounds some submissions were graded without (as their stored results say), for
     the report's page."""
     missing: dict[str, set] = {}
     for row in rows:
         for record in ((row.result or {}).get("notebooks") or {}).values():
-            bounds = record.get("bounds") or {}
-            if not bounds:
-                continue  # a notebook that was not run
-            absent = []
-            if not isinstance((bounds.get("limits") or {}).get("RLIMIT_AS"), int):
-                absent.append("memory")
-            if not (bounds.get("files") or {}).get("ok"):
-                absent.append("files")
-            if not (bounds.get("syscalls") or {}).get("ok"):
-                absent.append("processes")
-            for what in absent:
+            for what in bounds.lacking(record.get("bounds") or {}):
                 missing.setdefault(what, set()).add(row.student)
     return [f"{what} ({len(students)} submissions)" for what, students in sorted(missing.items())]
 
 
-def self_check(job: Job, book, ghash: str, limits: Limits) -> None:
-    """Grade the solutions before the class: a broken hidden test or reference would
-    otherwise give everyone zero. A pass is remembered in the gradebook for the grader and
-    limits it was made with, so a re-run with the same ones does not repeat it."""
-    from instructor.grading.job import setup_namespace
+def self_check(job: Job, assignment: Assignment, book, ghash: str, limits: Limits) -> None:
+    """Grade the solutions before the class, in this process: a broken hidden test or
+    reference would otherwise give everyone zero. A pass is remembered in the gradebook for
+    the grader and limits it was made with, so a re-run with the same ones does not repeat it."""
     key = hashlib.sha256(json.dumps([ghash, asdict(limits)], sort_keys=True).encode()).hexdigest()
     if book.passed_self_check(key):
         print("The solutions scored full marks with this grader before.", flush=True)
         return
     problems = []
-    for nb in load_assignment(Path(job.source)).values():
+    for nb in assignment.notebooks().values():
         problems += check_contract(nb, set(setup_namespace(nb)))
     if problems:
         raise Stop("the test cells cannot be graded outside the kernel:\n  " + "\n  ".join(problems))
-    result = grade(job)
-    failed = [t for t in result["tests"] if t["status"] != "passed"]
-    if failed or not result["tests"]:
-        lines = [f"{t['exercise']}: {t['public_message'] or t['hidden_message'] or t['status']}" for t in failed]
+    result = grade(job, assignment)
+    failed = [t for t in result.tests if t.status != "passed"]
+    if failed or not result.tests:
+        lines = [f"{t.exercise}: {t.public_message or t.hidden_message or t.status}" for t in failed]
         raise Stop("the solutions do not pass their own tests, so no submission could:\n  "
                    + "\n  ".join(lines or ["no graded test cells were found"]))
-    total = sum(t["points"] for t in result["tests"])
-    print(f"The solutions score {total:g}/{total:g} ({result['seconds']:.1f} s).", flush=True)
+    total = sum(t.points for t in result.tests)
+    print(f"The solutions score {total:g}/{total:g} ({result.seconds:.1f} s).", flush=True)
     book.set_self_check(key)
 
 
@@ -173,18 +110,23 @@ class Progress:
         self.tty = stream.isatty()
         self.last = -1.0
 
-    def step(self, note: str = "") -> None:
-        self.done += 1
+    def step(self, note: str = "", busy: int | None = None, done: int = 1) -> None:
+        """``done`` more submissions finished (0: only show the state); ``busy`` workers at work."""
+        self.done += done
         now = time.monotonic()
         if not self.tty and self.done < self.total and now - self.last < 5:
             return
+        if not done and now - self.last < 1:
+            return
         self.last = now
         elapsed = now - self.start
-        left = elapsed / self.done * (self.total - self.done)
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = f"about {_clock((self.total - self.done) / rate)} left" if rate else ""
         width = 30
         filled = int(width * self.done / max(self.total, 1))
+        workers = f", {busy} workers busy" if busy is not None else ""
         line = (f"grading [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                f"{_clock(elapsed)} elapsed, about {_clock(left)} left {note[:30]}")
+                f"{rate * 60:.1f}/min{workers}, {_clock(elapsed)} elapsed, {left} {note[:30]}")
         self.stream.write(("\r" + line.ljust(100)) if self.tty else line + "\n")
         if self.tty and self.done == self.total:
             self.stream.write("\n")
@@ -206,6 +148,8 @@ class Stats:
     errors: list = field(default_factory=list)
     feedback: int = 0
     grading_seconds: float = 0.0
+    recording_seconds: float = 0.0   # this process's share: results into the gradebook and the course folder
+    feedback_seconds: float = 0.0
     interrupted: bool = False
     outputs: dict = field(default_factory=dict)
 
@@ -249,8 +193,9 @@ class Run:
         self.limits = Limits(cell_timeout=timeout, memory=args.memory << 20,
                              submission_timeout=args.notebook_timeout or max(900.0, 8 * timeout))
         self.stats = Stats()
-        self.scratch: Path | None = None
-        self.public: str | None = None
+        self.engine: Engine | None = None
+        self.files: Assignment | None = None
+        self.feedback_later: set = set()
         self.roster: lms.Roster | None = None
         self.due = None
         self.download: intake.Intake | None = None
@@ -258,32 +203,39 @@ class Run:
         self.canvas_column: str | None = None
 
     def job(self, student: str, folder: Path) -> Job:
-        return Job(student, self.assignment, str(folder), str(self.source_dir), self.release_dir,
-                   asdict(self.limits), str(self.scratch), self.public)
+        return Job.read(student, self.assignment, folder, self.limits)
 
     def __call__(self) -> Stats:
         args = self.args
-        self.check_inputs()  # everything the instructor gave, before any work or any write
-        subs = self.download.submissions if self.download else []
-        self.book = gradebook.Book(self.db_url, self.course_id, self.assignment)
+        if args.scheduler and not args.report_only:
+            self.engine = Engine(args.scheduler).start()  # unreachable: said before anything is written
+        self.book = self.lock = None
         try:
+            self.check_inputs()  # everything the instructor gave, before any work or any write
+            subs = self.download.submissions if self.download else []
+            if not args.report_only:
+                self.lock = gradebook.RunLock(self.db_url, self.assignment, holder()).acquire()
+            self.book = gradebook.Book(self.db_url, self.course_id, self.assignment)
             todo, feedback = self.plan(subs) if not args.report_only else ({}, set())
             if todo or not self.book.has_assignment() or self.book.source_hash() != self.source_hash():
                 if not args.report_only:
-                    self.scratch = Path(tempfile.mkdtemp(prefix="cnnbook-grade-"))
-                    self.public = str(prepare_public(self.scratch / "public"))
-                    self.preflight()
+                    self.files = Assignment.read(self.assignment, self.source_dir,
+                                                 Path(self.release_dir) if self.release_dir else None)
+                    self.preflight(bool(todo))
             self.prepare_gradebook()
             if self.download:
                 self.download.write()
                 self.grade(todo, feedback)
-                if self.stats.interrupted or args.shard:
+                if self.stats.interrupted:
                     return self.stats
             self.write_outputs()
         finally:
-            self.book.close()
-            if self.scratch:
-                shutil.rmtree(self.scratch, ignore_errors=True)
+            if self.book is not None:
+                self.book.close()
+            if self.lock is not None:
+                self.lock.release()
+            if self.engine is not None:
+                self.engine.close()
         return self.stats
 
     def source_hash(self) -> str:
@@ -352,13 +304,23 @@ class Run:
             if unknown:
                 raise Stop(f"--student {', '.join(unknown)}: not in {src.name} nor on the roster")
             download.submissions = [s for s in download.submissions if s.student in args.student]
-        if args.shard:
-            k, n = args.shard
-            download.submissions = [s for s in download.submissions if zlib.crc32(s.student.encode()) % n == k - 1]
 
-    def feedback_task(self, student: str) -> dict:
-        return {"course": str(self.course), "db_url": self.db_url, "assignment": self.assignment,
-                "student": student}
+    def write_feedback(self, student: str) -> None:
+        """nbgrader's feedback for one student, written here (it reads the gradebook and the
+        autograded notebooks, which only this process has)."""
+        start = time.monotonic()
+        try:
+            generate_feedback(str(self.course), self.db_url, self.assignment, student)
+        except DBAPIError:
+            raise
+        except Exception as err:  # one student's feedback; the others go on
+            self.stats.errors.append((student, str(err)))
+            print(f"\nCould not write the feedback of {student}: {str(err).strip()[-2000:]}", file=sys.stderr)
+            return
+        folder = self.autograded / student / self.assignment
+        self.book.set_feedback_hash(student, self.book.feedback_hash(student, folder))
+        self.stats.feedback += 1
+        self.stats.feedback_seconds += time.monotonic() - start
 
     def plan(self, subs) -> tuple[dict, set]:
         """What to grade (new or changed submissions, or all with --force or --student), and
@@ -387,24 +349,40 @@ class Run:
                     feedback.add(sub.student)
         return todo, feedback
 
-    def preflight(self) -> None:
-        missing = check_bounds(self.limits, self.course, self.db_url, self.source_dir, Path(self.public))
-        if missing and not self.args.unbounded:
-            raise Stop(f"these bounds are not available here: {', '.join(missing)}; a submission could "
-                       "read the solutions and the gradebook or reach beyond its process. Grade on a machine "
-                       "that has them (Linux 5.13+ with Landlock, libseccomp2), or, knowing what that means, "
-                       "with --unbounded")
-        if missing:
-            print(f"WARNING (--unbounded): grading without these bounds: {', '.join(missing)}", flush=True)
-        self_check(self.job("(solutions)", self.source_dir), self.book, self.ghash, self.limits)
+    def secrets(self) -> list[str]:
+        """Files of this machine a submission must not read (a worker elsewhere checks its own)."""
+        found = [str(next(self.source_dir.glob("*.ipynb")))]
+        if self.db_url.startswith("sqlite:///"):
+            found.append(self.db_url.removeprefix("sqlite:///"))
+        return found
+
+    def preflight(self, grading: bool) -> None:
+        """Probe every worker's bounds and leave out those that lack one; grade the solutions."""
+        if grading:
+            self.engine = self.engine or Engine(workers=self.args.workers).start()
+            found = self.engine.probe(self.limits, self.secrets(), [str(self.course / ".cnnbook-bounds-probe")])
+            print(bounds.table(self.limits, found), flush=True)
+            whole = [b.worker for b in found if not b.missing]
+            lacking = [b for b in found if b.missing]
+            if lacking and self.args.unbounded:
+                missing = sorted({m for b in lacking for m in b.missing})
+                print(f"WARNING (--unbounded): grading without these bounds: {', '.join(missing)}", flush=True)
+            elif lacking and not whole:
+                missing = sorted({m for b in lacking for m in b.missing})
+                raise Stop(f"these bounds are not available on any worker: {', '.join(missing)}; a submission "
+                           "could read the solutions and the gradebook or reach beyond its process. Grade on "
+                           "machines that have them (Linux 5.13+ with Landlock, libseccomp2), or, knowing what "
+                           "that means, with --unbounded")
+            elif lacking:
+                print(f"Left out of this run ({len(lacking)} of {len(found)} workers lack a bound): "
+                      + "; ".join(f"{b.worker} ({', '.join(b.missing)})" for b in lacking), flush=True)
+                self.engine.restrict(whole)
+        self_check(self.job("(solutions)", self.source_dir), self.files, self.book, self.ghash, self.limits)
 
     def prepare_gradebook(self) -> None:
-        args, book = self.args, self.book
+        book = self.book
         digest = self.source_hash()
         if not book.has_assignment() or book.source_hash() != digest:
-            if args.shard:
-                raise Stop(f"{self.assignment} in the gradebook differs from {self.source_dir}: run once "
-                           "without --shard (or with --report-only) before starting the shards")
             book.close()
             gradebook.sync_assignment(self.course, self.assignment, self.db_url)
             self.book = book = gradebook.Book(self.db_url, self.course_id, self.assignment)
@@ -412,67 +390,82 @@ class Run:
             print(f"Recorded {self.assignment} (its cells and points) in the gradebook.", flush=True)
         if self.due is not None:
             book.set_duedate(deadline.as_utc(self.due))
-        if not args.shard and self.roster is not None:
+        if self.roster is not None:
             book.ensure_students(self.roster.students.values())
 
     def grade(self, todo: dict, feedback: set) -> None:
-        args, book, stats = self.args, self.book, self.stats
-        ghash = self.ghash
+        """Send the submissions to the engine, record each result as it comes back (its
+        notebooks, its scores and, when the workers are elsewhere, its feedback), then write
+        the feedback that is left or out of date. On this machine the feedback waits until
+        the grading is done: the workers take every core, and a submission's time limits
+        are wall-clock time."""
+        stats = self.stats
         if not todo and not feedback:
             return
-        workers = args.workers or len(os.sched_getaffinity(0))
-        pool = Pool(min(workers, max(len(todo), len(feedback), 1)),
-                    memory_cap=max(4 << 30, self.limits.memory + (2 << 30)))
         flag, previous = _interrupts()
         progress = Progress(len(todo))
         start = time.monotonic()
+        self.feedback_later = set(feedback)
         try:
-            for student, (sub, _) in todo.items():
-                pool.submit(student, "grade", asdict(self.job(student, sub.folder)))
-            for student in sorted(feedback):
-                pool.submit(student, "feedback", self.feedback_task(student))
-            graded = 0
-            while pool.pending():
+            if todo:
+                self._grade_all(todo, flag, progress)
+                stats.grading_seconds = time.monotonic() - start
+            for student in sorted(self.feedback_later):
                 if flag["stop"]:
                     stats.interrupted = True
                     break
-                item = pool.next_result(0.5)
-                if item is None:
-                    continue
-                student, kind, status, value = item
-                if kind == "grade":
-                    graded += 1
-                    if status == "ok":
-                        sub, chash = todo[student]
-                        commit(sub, value, chash, ghash, book, self.autograded, self.assignment)
-                        stats.graded += 1
-                        if not args.no_feedback:
-                            pool.submit(student, "feedback", self.feedback_task(student))
-                    else:
-                        stats.errors.append((student, value))
-                        print(f"\nCould not grade {student}: {value.strip().splitlines()[-1]}", file=sys.stderr)
-                    progress.step(student)
-                    if graded == len(todo):
-                        stats.grading_seconds = time.monotonic() - start
-                elif status == "ok":
-                    folder = self.autograded / student / self.assignment
-                    book.set_feedback_hash(student, book.feedback_hash(student, folder))
-                    stats.feedback += 1
-                else:
-                    stats.errors.append((student, value))
-                    print(f"\nCould not write the feedback of {student}: {value.strip()[-2000:]}", file=sys.stderr)
+                self.write_feedback(student)
         except KeyboardInterrupt:
             stats.interrupted = True
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
-            if stats.interrupted:
-                pool.kill()
-            else:
-                pool.close()
+            if self.engine is not None:
+                self.engine.cancel()
         if stats.interrupted:
             print(f"\nInterrupted: {stats.graded} submissions were graded and recorded; run the same "
                   "command again to grade the rest.", file=sys.stderr)
+
+    def _grade_all(self, todo: dict, flag: dict, progress: Progress) -> None:
+        stats, engine = self.stats, self.engine
+        queue = iter(todo.items())
+        # A few tasks ahead of each worker, so that the files of a large class are read as
+        # they are needed, not all at once.
+        window = 4 * max(1, len(engine.names))
+        engine.submit([self.job(student, sub.folder) for student, (sub, _) in _take(queue, window)], self.files)
+        for done in engine.results():
+            if flag["stop"]:
+                stats.interrupted = True
+                return
+            if done is None:
+                progress.step(busy=engine.busy(), done=0)
+                continue
+            engine.submit([self.job(student, sub.folder) for student, (sub, _) in _take(queue, 1)], self.files)
+            self.record(done, *todo[done.student])
+            progress.step(done.student, engine.busy())
+
+    def record(self, done, sub, chash: str) -> None:
+        stats, student = self.stats, done.student
+        result: Result | None = done.result
+        missing = sorted({m for r in result.notebooks.values() for m in bounds.lacking(r.bounds)}) if result else []
+        if result is None:
+            why = done.error
+        elif missing and not self.args.unbounded:
+            why = f"graded on {result.worker} without these bounds: {', '.join(missing)} (not recorded)"
+        else:
+            start = time.monotonic()
+            commit(sub, result, chash, self.ghash, self.book, self.autograded, self.assignment)
+            stats.recording_seconds += time.monotonic() - start
+            stats.graded += 1
+            if self.args.no_feedback:
+                pass
+            elif self.engine is not None and self.engine.cluster is not None:
+                self.feedback_later.add(student)
+            else:
+                self.write_feedback(student)
+            return
+        stats.errors.append((student, why))
+        print(f"\nCould not grade {student}: {why.strip().splitlines()[-1] if why.strip() else '?'}", file=sys.stderr)
 
     def write_outputs(self) -> None:
         roster = self.roster.students if self.roster else {}
@@ -498,23 +491,21 @@ class Run:
                                                     self.feedback, unbounded(rows))
 
 
+def _take(items, n: int) -> list:
+    return [item for _, item in zip(range(n), items)]
+
+
+def holder() -> str:
+    """Who runs this command, for another instructor's refusal message."""
+    return f"{getpass.getuser()}@{socket.gethostname()} (process {os.getpid()})"
+
+
 def run(args) -> Stats:
     warnings.filterwarnings("ignore", message="Object of type .* not in session")
     return Run(args)()
 
 
 # Command line ------------------------------------------------------------------------------
-
-def _shard(text: str):
-    k, _, n = text.partition("/")
-    try:
-        k, n = int(k), int(n)
-    except ValueError:
-        raise argparse.ArgumentTypeError("use K/N, e.g. 1/4") from None
-    if not 1 <= k <= n:
-        raise argparse.ArgumentTypeError("K/N needs 1 <= K <= N")
-    return k, n
-
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cnnbook-grade", description="Grade a class: grades, feedback "
@@ -540,14 +531,15 @@ def parser() -> argparse.ArgumentParser:
                    "time with --tz")
     p.add_argument("--tz", help="the time zone of --due without an offset and of a Moodle worksheet's times, "
                    "e.g. Europe/Berlin")
-    p.add_argument("--workers", type=int, help="parallel grading processes (default: the number of cores)")
+    p.add_argument("--workers", type=int, help="grading processes of the LocalCluster on this machine (default: "
+                   "the number of cores)")
+    p.add_argument("--scheduler", help="grade on an existing Dask cluster, e.g. tcp://HOST:8786 (its workers "
+                   "need the course's package installed; the gradebook and feedback stay with this process)")
     p.add_argument("--timeout", type=float, help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
     p.add_argument("--notebook-timeout", type=float, help="seconds for all of one notebook's cells and checks")
     p.add_argument("--memory", type=int, default=2048, help="MB of memory per notebook (default: 2048)")
     p.add_argument("--force", action="store_true", help="regrade submissions that did not change")
     p.add_argument("--student", action="append", help="grade (again) only this student; repeatable")
-    p.add_argument("--shard", type=_shard, help="grade the K-th of N shares of the class (machines sharing a "
-                   "PostgreSQL gradebook); write grades and the report afterwards with --report-only")
     p.add_argument("--report-only", action="store_true", help="grade nothing; write grades.csv and the report")
     p.add_argument("--no-feedback", action="store_true", help="do not write the students' feedback")
     p.add_argument("--no-report", action="store_true", help="do not write the class report")
@@ -566,14 +558,23 @@ def main(argv=None) -> int:
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
     try:
         stats = run(args)
-    except (Stop, intake.IntakeError, lms.RosterError, SandboxError) as err:
+    except (Stop, intake.IntakeError, lms.RosterError, SandboxError, EngineError, gradebook.Locked) as err:
         print(f"cnnbook-grade: {err}", file=sys.stderr)
         return 2
+    except DBAPIError as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        print(f"cnnbook-grade: the gradebook stopped answering ({reason}); what was recorded stays: run the "
+              "same command again when it is back", file=sys.stderr)
+        return 3
     if stats.interrupted:
         return 130
     per = f", {stats.grading_seconds / stats.graded:.2f} s per submission" if stats.graded else ""
     print(f"Graded {stats.graded} ({stats.grading_seconds:.1f} s{per}), {stats.unchanged} unchanged, "
           f"{len(stats.errors)} failed; feedback written for {stats.feedback}.")
+    if stats.graded or stats.feedback:
+        parts = [f"recording {stats.recording_seconds / stats.graded * 1000:.0f} ms"] if stats.graded else []
+        parts += [f"feedback {stats.feedback_seconds / stats.feedback * 1000:.0f} ms"] if stats.feedback else []
+        print(f"  this process, per submission: {', '.join(parts)}")
     for name, path in stats.outputs.items():
         print(f"  {name}: {path}")
     return 1 if stats.errors else 0

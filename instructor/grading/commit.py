@@ -8,14 +8,15 @@ import json
 from pathlib import Path
 
 from instructor.grading.files import atomic_write
+from instructor.grading.job import Result
 
 
-def commit(sub, result: dict, chash: str, ghash: str, book, autograded: Path, assignment: str) -> None:
+def commit(sub, result: Result, chash: str, ghash: str, book, autograded: Path, assignment: str) -> None:
     folder = autograded / sub.student / assignment
-    for name, record in result["notebooks"].items():
+    for name, record in result.notebooks.items():
         path = folder / f"{name}.ipynb"
-        if record.get("autograded"):
-            atomic_write(path, json.dumps(record["autograded"], indent=1))
+        if record.autograded:
+            atomic_write(path, json.dumps(record.autograded, indent=1))
         elif path.exists():
             path.unlink()  # the notebook is no longer handed in
     stamp = sub.folder / "timestamp.txt"

@@ -14,16 +14,18 @@ detailed result, the hash behind the feedback last written) and ``cnnbook_assign
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select, text
 
 from instructor.grading.files import content_hash
 from instructor.grading.intake import Submission
+from instructor.grading.job import Result
 from instructor.grading.lms import Student
 
 metadata = MetaData()
@@ -36,6 +38,9 @@ STATE = Table("cnnbook_grading", metadata,
 ASSIGNMENTS = Table("cnnbook_assignment", metadata,
                     Column("assignment", String(128), primary_key=True),
                     Column("source_hash", String(64)))
+RUNS = Table("cnnbook_run", metadata,  # who grades an assignment now (see RunLock)
+             Column("assignment", String(128), primary_key=True),
+             Column("holder", Text()), Column("started", DateTime()))
 CHECKS = Table("cnnbook_self_check", metadata,  # the grader and limits the solutions passed with
                Column("assignment", String(128), primary_key=True),
                Column("key", String(64), primary_key=True))
@@ -168,7 +173,7 @@ class Book:
             self.db.execute(STATE.update().where(STATE.c.assignment == self.assignment,
                                                  STATE.c.student == student).values(**values))
 
-    def record(self, result: dict, sub: Submission, content_hash: str, grader_hash: str) -> None:
+    def record(self, result: Result, sub: Submission, content_hash: str, grader_hash: str) -> None:
         """Write one graded submission: auto scores and comments into nbgrader's tables, then
         the pipeline's own row. Each part commits; a run stopped between them regrades this
         submission next time, which writes the same values again."""
@@ -180,16 +185,16 @@ class Book:
             self.gb.update_or_create_student(sub.student)
         kwargs = {"timestamp": sub.timestamp} if sub.timestamp else {}
         submission = self.gb.update_or_create_submission(self.assignment, sub.student, **kwargs)
-        for name, record in result["notebooks"].items():
+        for name, record in result.notebooks.items():
             try:
                 snb = self.gb.find_submission_notebook(name, self.assignment, sub.student)
             except MissingEntry:  # a notebook added to the assignment after this submission
                 snb = SubmittedNotebook(notebook=self.gb.find_notebook(name, self.assignment),
                                         assignment=submission)
                 self.db.add(snb)
-            scores = {t["grade_id"]: t["score"] for t in record["tests"]}
-            unchanged = set(record.get("unchanged_answers", []))
-            by_hand = set(record.get("graded_by_hand", []))
+            scores = {t.grade_id: t.score for t in record.tests}
+            unchanged = set(record.unchanged_answers)
+            by_hand = set(record.graded_by_hand)
             have = {g.cell_id for g in snb.grades}
             for cell in snb.notebook.grade_cells:
                 if cell.id not in have:
@@ -226,14 +231,80 @@ class Book:
         self.db.commit()
 
 
-def slim(result: dict, sub: Submission) -> dict:
-    """What the pipeline keeps of a result for its report: everything but the notebooks."""
-    out = {k: v for k, v in result.items() if k != "notebooks"}
-    out["notebooks"] = {name: {k: v for k, v in rec.items() if k not in ("autograded", "tests")}
-                        for name, rec in result["notebooks"].items()}
-    out["lms_late"] = sub.lms_late
-    out["lateness"] = sub.lateness
-    out["intake_notes"] = sub.notes
-    for t in out["tests"]:
-        t.pop("output", None)
-    return out
+def slim(result: Result, sub: Submission) -> dict:
+    """What the pipeline keeps of a result for its report (JSON): the result's summary and
+    the submission's lateness and intake notes."""
+    return {**result.summary(), "lms_late": sub.lms_late, "lateness": sub.lateness, "intake_notes": sub.notes}
+
+
+class Locked(Exception):
+    """Another run grades this assignment into this gradebook now."""
+
+
+class RunLock:
+    """One grading run per assignment and gradebook at a time. On PostgreSQL a session
+    advisory lock (released by the server when the holder's connection ends, even if its
+    process is killed) with the holder's name in ``cnnbook_run``; on SQLite an advisory
+    lock on a file beside the database, which holds the name. The second run is refused
+    with the first one's name."""
+
+    def __init__(self, db_url: str, assignment: str, holder: str):
+        from sqlalchemy import create_engine
+        self.assignment, self.holder = assignment, holder
+        self.engine = create_engine(db_url)
+        self.conn = self.file = None
+        self.key = int.from_bytes(hashlib.sha256(f"cnnbook-grade {assignment}".encode()).digest()[:8], "big",
+                                  signed=True)
+
+    def acquire(self) -> "RunLock":
+        url = self.engine.url
+        if url.get_backend_name() == "postgresql":
+            metadata.create_all(self.engine, tables=[RUNS])
+            self.conn = self.engine.connect()
+            if not self.conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": self.key}).scalar():
+                row = self.conn.execute(select(RUNS).where(RUNS.c.assignment == self.assignment)).mappings().first()
+                self.conn.rollback()
+                self.release()
+                raise Locked(self._refusal(row["holder"] if row else "another run",
+                                           row["started"] if row else None))
+            self.conn.execute(RUNS.delete().where(RUNS.c.assignment == self.assignment))
+            self.conn.execute(RUNS.insert().values(assignment=self.assignment, holder=self.holder,
+                                                   started=datetime.now(timezone.utc)))
+            self.conn.commit()
+        elif url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            import fcntl
+            path = Path(url.database).with_name(Path(url.database).name + f".{self.assignment}.lock")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = open(path, "a+", encoding="utf-8")
+            try:
+                fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.file.seek(0)
+                first = self.file.read().strip().split("\t")
+                self.file.close()
+                self.file = None
+                raise Locked(self._refusal(first[0] or "another run", first[1] if len(first) > 1 else None)) from None
+            self.file.seek(0)
+            self.file.truncate()
+            self.file.write(f"{self.holder}\t{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+            self.file.flush()
+        return self
+
+    def _refusal(self, holder: str, started) -> str:
+        since = f" since {started:%Y-%m-%d %H:%M:%S} UTC" if isinstance(started, datetime) else \
+            (f" since {started}" if started else "")
+        return (f"{holder} is grading {self.assignment} into this gradebook{since}; wait for it to finish "
+                "or stop it (a stopped run lets go of the gradebook), then run this command again")
+
+    def release(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.execute(text("select pg_advisory_unlock_all()"))
+                self.conn.close()
+            except Exception:  # the server is gone, and the lock with the session
+                pass
+            self.conn = None
+        if self.file is not None:
+            self.file.close()  # closing the file lets go of its lock
+            self.file = None
+        self.engine.dispose()
