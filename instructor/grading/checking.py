@@ -17,10 +17,10 @@ Two details keep the checks as they are in a notebook:
   reference implementations in. Each swapped helper stays in the grader: the learner's
   code calls it back over the wire, and never holds the reference itself.
 * Arrays are shared: one the check passes and one the learner's code returns have a copy
-  on each side, kept in step at every call (``sandbox.Refs``). So "changed its input" is
+  on each side, kept in step at every call (``shared.Shared``). So "changed its input" is
   still caught, a gradient check that nudges ``layer.W`` still moves the learner's layer,
   and an array the learner keeps comes back as the same object. An object of the
-  learner's (a layer) stays in its process: the check holds a ``RemoteObject`` whose
+  learner's (a layer) stays in its process: the check holds a stand-in (``shared.Stub``) whose
   attributes and methods go there; an object of the grader's (a reference layer swapped
   in for a helper) stays here and the learner's code uses it the same way.
 """
@@ -95,7 +95,7 @@ class RemoteLearner:
                                                    "the grader ran the other cells without it", "traceback": []}}
         return self.names
 
-    # What RemoteObjects and proxies call: the learner's process, within the test cell's time.
+    # What stubs and proxies call: the learner's process, within the test cell's time.
 
     def call(self, target, args, kwargs, overrides):
         try:
@@ -118,7 +118,7 @@ class RemoteLearner:
 
     def end_of_test(self):
         if self.sandbox is not None:
-            self.sandbox.refs.forget_objects()
+            self.sandbox.shared.forget_objects()
 
     def kill(self):
         if self.sandbox is not None:
@@ -158,7 +158,7 @@ def make_proxies(learner: RemoteLearner, names: dict) -> dict:
     """A proxy function for every function or callable the learner's code defined."""
     base: dict = {}
     proxies = {}
-    learner.sandbox.refs.owner = learner
+    learner.sandbox.shared.peer = learner
 
     def hook(name, uses, args, kwargs, env):
         overrides = {h: env[h] for h in uses if h in env and env[h] is not base.get(h)}

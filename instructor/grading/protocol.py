@@ -4,8 +4,11 @@ this file by path: standard library only).
 
 Processes and pipes. The grader (``sandbox.Sandbox``) starts the learner's process
 (``sandbox_child``) with two pipes. Every message is one frame (``wire.write_frame``: an
-8-byte little-endian length, then the payload) and is a tuple whose first item is its
-kind, one of the names below.
+8-byte little-endian length, then the payload). After the setup, every payload, both ways,
+is one value of the data-only codec ``wire.encode`` (None, numbers, strings, bytes, lists,
+tuples, dicts, slices, ranges, numeric arrays, scalars and dtypes, and references: to a
+shared array, to an object that stays with its owner, to a builtin or numpy type the
+grader names): a tuple whose first item is its kind, one of the names below.
 
 Order.
 
@@ -36,20 +39,28 @@ Order.
    (handle, public name) on one of the grader's objects it was given in this request.
    The grader answers each with ``reply`` (value) or ``error`` (ename, args).
 
+Shared arrays and objects (``shared``). The last item of ``call``, ``getattr`` and
+``setattr`` is what the grader changed in the arrays both sides hold, and the tokens it
+dropped; the last item of each answer is what the learner's code changed in them. Tokens
+and handles made by the grader are > 0, those of the learner's process < 0.
+
 Trust. The learner's process runs code the grader does not trust, and that code can
 write to the pipe itself: everything the grader reads is treated as hostile. It is
 decoded by ``wire.decode`` (data only: no pickle, no eval; sizes, depth and dtypes
-bounded; references only to what the grader handed out) and then checked here
-(``check_answer``, ``check_run``, ``check_names``) before any of it is used: a message of
+bounded; references only to what the grader handed out, a name refused) and then checked
+here (``check_message``, ``check_run``, ``check_names``) before any of it is used: a message of
 an unknown kind, out of order, or of the wrong shape ends the learner's process, and the
 check running scores 0 with the reason. Time is the grader's: a deadline on every read.
-The other way, the grader sends pickles of its own data (the learner's process trusts the
-grader); objects the grader keeps go as handles, never as code.
+The other way, the learner's process trusts the grader (it does not check the order or
+the sizes of its messages), but it too only decodes data with ``wire.decode``: nothing it
+receives is unpickled or evaluated, and the grader's objects stay in the grader, used
+through stand-ins. Version 2: both directions in the data codec (version 1 sent pickles
+from the grader).
 """
 
 from __future__ import annotations
 
-VERSION = 1
+VERSION = 2
 
 # grader -> learner
 REQUESTS = ("cells", "get", "call", "getattr", "setattr", "probe", "exit")
