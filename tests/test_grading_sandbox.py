@@ -173,6 +173,49 @@ def test_objects_and_arrays_behave_as_in_one_process(tmp_path):
         learner.close()
 
 
+def test_the_checker_reads_the_calls_an_error_came_through_as_in_a_notebook(tmp_path):
+    """The grader's runner gives the checker what the notebook's does: the learner's calls
+    with their variables (reported by the learner's process with the error), then the calls
+    of a swapped helper of the grader's that raised; the learner's line from them; and the
+    same object of the learner's as the same stand-in each time it comes back."""
+    from cnnbook import checks, rebinding
+    from instructor.grading.checking import RemoteLearner, make_proxies
+
+    program = [(0, "def outer(x):\n    scale = 3\n    return helper(x * scale)\n"
+                   "def broken(x):\n    return x.reshape(5)\n"
+                   "class Box:\n    pass\n"
+                   "def pair():\n    box = Box()\n    return box, box\n"
+                   "def same(box):\n    return box\n")]
+    learner = RemoteLearner(program, tmp_path, Limits(cell_timeout=5, memory=512 << 20), time.monotonic() + 60)
+
+    def helper(y):  # the grader's reference, swapped in for the learner's helper
+        limit = 1
+        raise ValueError(f"{y.sum()} is over {limit}")
+    try:
+        learner.deadline_for_call = time.monotonic() + 30
+        proxies = make_proxies(learner, learner.ensure())
+        runner = rebinding.runner_of(proxies["outer"])
+        assert runner is not rebinding.LOCAL and "helper" in runner.names_used(proxies["outer"])
+        with pytest.raises(ValueError) as swapped_error:
+            runner.with_globals(proxies["outer"], {"helper": helper})(np.ones(2))
+        with pytest.raises(ValueError) as own_error:
+            proxies["broken"](np.ones(2))
+        running = checks.RUNNER.set(runner)
+        try:
+            frames = checks.raising_frames(swapped_error.value)
+            line = checks.learner_line(own_error.value)
+        finally:
+            checks.RUNNER.reset(running)
+        assert [f.function for f in frames] == ["outer", "helper"]
+        assert frames[0].locals["scale"] == 3 and frames[0].locals["x"].tolist() == [1.0, 1.0]
+        assert frames[1].locals["limit"] == 1 and frames[1].locals["y"].tolist() == [3.0, 3.0]
+        assert line == " (in broken, line 5: `return x.reshape(5)`)"
+        first, second = proxies["pair"]()
+        assert first is second and proxies["same"](first) is first
+    finally:
+        learner.close()
+
+
 def test_the_grader_lends_no_module_or_function_through_its_objects(tmp_path):
     from instructor.grading.checking import RemoteLearner, make_proxies
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import functools
-import linecache
 import os
 import pwd
 import signal
@@ -180,6 +179,9 @@ def _exit_reason(proc: subprocess.Popen) -> str:
     return f"it ended the Python process (exit code {code})"
 
 
+ANSWERED_ERRORS_KEPT = 20
+
+
 @dataclass
 class Sandbox:
     workdir: Path
@@ -187,6 +189,8 @@ class Sandbox:
     public: Path | None = None
     applied: dict = field(default_factory=dict)
     proc: subprocess.Popen | None = None
+    answered_errors: dict = field(default_factory=dict)  # id -> an error the grader answered with
+    errors_sent: int = 0
     shared: shared.Shared = field(default_factory=lambda: shared.Shared(shared.GRADER))
 
     # Starting and stopping -------------------------------------------------------
@@ -375,7 +379,8 @@ class Sandbox:
                 except shared.Refused as err:
                     raise self._broken(f"it sent something the grader refuses: {err}") from None
                 if kind == "raise":
-                    raise learner_error(self._checked(protocol.check_error, body[0]))
+                    info = self._checked(protocol.check_error, body[0])
+                    raise learner_error(info, self.answered_errors.get(info.get("grader_error")))
                 return body[:-1]
             if kind == "callback" and len(body) == 3 and body[0] in overrides and _arguments(*body[1:]):
                 fn, args, kwargs = overrides[body[0]], body[1], body[2]
@@ -401,7 +406,13 @@ class Sandbox:
         try:
             value = compute()
         except Exception as err:  # the helper's error goes back into the learner's code
-            self._send("error", {"ename": type(err).__name__, "args": [str(err)[:2000]]}, share=False)
+            # Kept (the last few) with its calls: if it comes back raised by the learner's code,
+            # the checker reads them as in a notebook, where the helper ran in the same process.
+            self.answered_errors[self.errors_sent] = err
+            self.answered_errors.pop(self.errors_sent - ANSWERED_ERRORS_KEPT, None)
+            self._send("error", {"ename": type(err).__name__, "args": [str(err)[:2000]], "id": self.errors_sent},
+                       share=False)
+            self.errors_sent += 1
             return
         self._send("reply", value, share=False)
 
@@ -433,13 +444,16 @@ def _arguments(args, kwargs) -> bool:
 _error_classes: dict[tuple, type] = {}
 
 
-def learner_error(info: dict) -> Exception:
+def learner_error(info: dict, grader_cause: BaseException | None = None) -> Exception:
     """An exception on the grader's side that says what the learner's code raised.
 
     Builtin exception types are rebuilt as themselves (the checker's hints look at
     TypeError and KeyError); any other type becomes a new class of the same name under its
     nearest builtin base. Exit and interrupt exceptions become ordinary ones: the
-    learner's ``exit()`` must not stop the grader.
+    learner's ``exit()`` must not stop the grader. It carries the calls it came through
+    (``learner_frames``, as ``protocol.check_error`` checked them) and, when it was one of
+    the grader's own errors passed back through the learner's code, that error
+    (``grader_cause``): the checker's runner reads both (``checking.RemoteRunner``).
     """
     name = str(info.get("ename", "Exception"))
     bases = [getattr(builtins, b, None) for b in info.get("bases", []) if isinstance(b, str)]
@@ -457,20 +471,6 @@ def learner_error(info: dict) -> Exception:
         str(err)
     except Exception:
         err = cls(str(info.get("evalue", "")))
-    err.learner_where = info.get("where")
-    err.learner_traceback = info.get("traceback", [])
+    err.learner_frames = info.get("frames", [])
+    err.grader_cause = grader_cause
     return err
-
-
-def raise_at_learner_line(err: Exception):
-    """Raise ``err`` from a frame that carries the learner's file name, function and line,
-    so that the checker's message names the learner's line as it does in a notebook."""
-    where = getattr(err, "learner_where", None)
-    if not (isinstance(where, list) and len(where) == 4 and isinstance(where[2], int)
-            and 0 < where[2] < 100_000 and isinstance(where[1], str) and where[1].isidentifier()):
-        raise err
-    filename, function, lineno, line = str(where[0])[:40], where[1], where[2], str(where[3])
-    lines = ["\n"] * (lineno - 1) + [line + "\n"]
-    linecache.cache[filename] = (len(line), None, lines, filename)
-    code = compile("\n" * (lineno - 1) + "raise __learner_error__", filename, "exec")
-    exec(code.replace(co_name=function), {"__learner_error__": err})

@@ -222,21 +222,58 @@ def _safe_str(err) -> str:
 
 def describe_error(err: BaseException) -> dict:
     """What the grader needs to raise the same error on its side: a builtin class name
-    and arguments when possible, the learner's innermost line, and a short traceback."""
+    and arguments when possible, and a short traceback of the learner's cells."""
     bases = [c.__name__ for c in type(err).__mro__
              if getattr(builtins, c.__name__, None) is c and issubclass(c, BaseException)]
     frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.startswith("<cell")]
-    where = None
-    if frames:
-        f = frames[-1]
-        where = [f.filename, f.name, f.lineno, (f.line or "")[:300]]
     args = []
     for a in getattr(err, "args", ())[:4]:
         args.append(a if isinstance(a, (str, int, float, bool, type(None))) else _safe_str(a))
     lines = [f"  {f.filename}, line {f.lineno}, in {f.name}\n    {(f.line or '').strip()}\n"
              for f in frames[-5:]]
     return {"ename": type(err).__name__[:100], "evalue": _safe_str(err), "bases": bases,
-            "args": args, "where": where, "traceback": lines}
+            "args": args, "traceback": lines}
+
+
+FRAMES_KEPT = 30             # innermost calls reported with an error
+LOCAL_ARRAY_BYTES = 1 << 20  # a larger array among a call's variables is left out
+
+
+def _plain(value, np, depth: int = 0) -> bool:
+    """A variable the wire carries without running the learner's code: data of the exact
+    builtin types, numeric arrays up to a size, and objects (they go by handle); not a
+    module, nor a container of the learner's own type, whose methods could raise."""
+    kind = type(value)
+    if kind in (type(None), bool, int, float, complex, str, bytes) or isinstance(value, np.generic):
+        return True
+    if kind is np.ndarray:
+        return value.nbytes <= LOCAL_ARRAY_BYTES
+    if kind in (list, tuple):
+        return depth < 3 and len(value) <= 100 and all(_plain(v, np, depth + 1) for v in value)
+    if kind is dict:
+        return depth < 3 and len(value) <= 100 and all(type(k) is str and _plain(v, np, depth + 1)
+                                                        for k, v in value.items())
+    return not isinstance(value, (types.ModuleType, list, tuple, dict, str, bytes, bytearray, int, float,
+                                  complex, np.ndarray, slice, range))
+
+
+def raising_frames(err: BaseException) -> list:
+    """The calls an error of the learner's code came through, outermost first, as the
+    checker's runner reports them in a notebook (cnnbook.rebinding.Frame): [filename,
+    function, line number, line, variables]. This process's own calls are left out; the
+    variables go as any value does (arrays shared, objects by handle)."""
+    import numpy as np
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = []
+    for frame, lineno in traceback.walk_tb(err.__traceback__):
+        filename = frame.f_code.co_filename
+        if os.path.dirname(os.path.abspath(filename)) == here:
+            continue
+        names = {k: v for k, v in list(frame.f_locals.items())[:200] if type(k) is str and _plain(v, np)}
+        out.append([filename[:300], frame.f_code.co_name[:100], lineno,
+                    linecache.getline(filename, lineno)[:300], names])
+    return out[-FRAMES_KEPT:]
 
 
 class ChildServer:
@@ -287,7 +324,7 @@ class ChildServer:
             self.send("probe", probe(message[1]))
         else:
             self.send("raise", {"ename": "RuntimeError", "evalue": f"unknown request {kind!r}",
-                                "bases": ["RuntimeError"], "args": [], "where": None, "traceback": []}, [])
+                                "bases": ["RuntimeError"], "args": [], "traceback": []}, [])
 
     def run_cell(self, index: int, source: str) -> dict:
         filename = f"<cell {index}>"
@@ -332,7 +369,10 @@ class ChildServer:
             if message[0] == "reply":
                 return message[1]
             if message[0] == "error":
-                raise _rebuild(message[1])
+                err = _rebuild(message[1])
+                # Which of the grader's errors this is: its calls are the grader's to report.
+                err.cnnbook_grader_error = message[1].get("id")
+                raise err
             self.dispatch(message)
 
     # What the stand-ins of the grader's objects call (``shared.Stub``).
@@ -376,7 +416,13 @@ class ChildServer:
                 reply = ("value", None)
         except BaseException as err:
             sys.stdout, sys.stderr = saved
-            self.send("raise", describe_error(err), self.shared.changes(), share=True)
+            error = describe_error(err)
+            try:
+                cause = getattr(err, "cnnbook_grader_error", None)
+                error.update(frames=raising_frames(err), grader_error=cause if type(cause) is int else None)
+            except BaseException:  # a learner's object that raises when looked at: no calls reported
+                pass
+            self.send("raise", error, self.shared.changes(), share=True)
             return
         sys.stdout, sys.stderr = saved
         self.send(*reply, self.shared.changes(), share=True)

@@ -93,6 +93,9 @@ class Shared:
         self.retired: list[int] = []             # tokens of arrays dropped since the last sync
         self.objects: dict[int, object] = {}     # handle -> an object of this side the peer holds
         self.handles: dict[int, int] = {}        # id(object) -> handle
+        # handle -> the stub of an object of the other side, while in use here: the same
+        # object arrives as the same stub ("is" holds, as for a layer in a network's list)
+        self.stubs: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         self.count = 0
 
     def _new(self) -> int:
@@ -179,7 +182,10 @@ class Shared:
             raise Refused(f"an object of the other side with the handle {handle}")
         if self.peer is None:
             return None
-        return stub_type(type_name)(self, handle, self.context)
+        stub = self.stubs.get(handle)
+        if stub is None:
+            stub = self.stubs[handle] = stub_type(type_name)(self, handle, self.context)
+        return stub
 
     def named(self, name: str):
         if not self.side.trusts_peer:
@@ -253,7 +259,7 @@ class Stub:
     there (``Shared.peer``), and so do attribute writes unless the side keeps them on the stub;
     what comes back is data, shared arrays or other stubs."""
 
-    __slots__ = ("_shared", "_handle", "_context", "_local")
+    __slots__ = ("_shared", "_handle", "_context", "_local", "__weakref__")
 
     def __init__(self, shared: Shared, handle: int, context):
         object.__setattr__(self, "_shared", shared)
