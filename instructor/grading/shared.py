@@ -41,8 +41,7 @@ class Refused(ValueError):
 @dataclass(frozen=True)
 class Side:
     """The rules one process keeps; the only things in which the two sides differ."""
-    name: str               # this side, and
-    peer: str               # the other, as stubs' reprs say
+    peer: str               # the other side, as stubs' reprs name it
     sign: int               # of the tokens and handles made here
     weak: bool              # keeps shared arrays only while its own code does
     sends_names: bool       # sends builtin and numpy types and functions by name, not by handle
@@ -54,9 +53,9 @@ class Side:
 # The grader reads a learner's object's ``_cache`` as a check in a notebook would, and writes
 # its attributes there; the learner's code never reads the grader's private attributes, and
 # an attribute it sets on one of the grader's objects stays on its stand-in.
-GRADER = Side("grader", "learner", +1, weak=True, sends_names=True, trusts_peer=False, private="__",
+GRADER = Side(peer="learner", sign=+1, weak=True, sends_names=True, trusts_peer=False, private="__",
               keeps_attributes=False)
-LEARNER = Side("learner", "grader", -1, weak=False, sends_names=False, trusts_peer=True, private="_",
+LEARNER = Side(peer="grader", sign=-1, weak=False, sends_names=False, trusts_peer=True, private="_",
                keeps_attributes=True)
 
 # Modules whose types and functions the grader sends by name (``float`` or ``np.float32`` as
