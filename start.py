@@ -202,6 +202,12 @@ def copy_given(names=None) -> list[Path]:
     return copied
 
 
+# What each assignment's explorers notebook shows, for the start page's links.
+EXPLORERS = ("padding, convolution, pooling and their gradients",
+             "im2col, col2im and the arithmetic of a convolution",
+             "the trained network: feature maps, saliency and occlusion")
+
+
 def start_page() -> str:
     """work/start_here.ipynb: the assignments in order, with their points and links."""
     sys.path.insert(0, str(ROOT))
@@ -223,9 +229,11 @@ def start_page() -> str:
                 lines.append(f"| {i} | [{label}]({nb.path}) | {exercises} | {nb.points} |")
             else:
                 lines.append(f"| {i} | {label} (not handed out yet) | {exercises} | |")
+    explorers = [f"[{title}]({a.name}/explorers.ipynb)" for a, title in zip(course.ASSIGNMENTS, EXPLORERS)
+                 if (NOTEBOOKS / a.name / "explorers.ipynb").exists()]
     lines += [f"| | **Total** | | **{total}** |", "",
-              "Optional, not graded: [the explorers](assignment1/explorers.ipynb) show padding, "
-              "convolution, pooling and the gradients at work on small grids of numbers.", "",
+              "Optional, not graded: the explorers of each assignment show its layers at work on "
+              "small grids of numbers: " + "; ".join(explorers) + ".", "",
               "**Your score.** Run the cell below, or `python start.py score` in the workbook's "
               "folder, to see the points you have earned in every notebook so far. The last cell "
               "of each notebook shows that notebook's score.", "",

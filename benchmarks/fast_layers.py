@@ -6,8 +6,11 @@ For each shape: forward + backward time of the loop layer (instructor/oracles_a2
 and of the im2col solution (solutions/assignment2), their ratio (target: at least
 100), the ratio to torch.nn.functional.conv2d forward + backward on the CPU in
 float64 (target: the solution within 2x), and the solution's GFLOP/s beside the
-machine's float64 matrix-product peak measured in the same run. Times are the best
-of several runs, the implementations interleaved, since the machine may be shared.
+machine's float64 matrix-product peak measured in the same run. Then MaxPool and
+AvgPool, forward + backward, on the same two inputs with a 2 x 2 window and stride 2,
+beside torch.nn.functional.max_pool2d / avg_pool2d in float64 (target: the solution
+within 3x). Times are the best of several runs, the implementations interleaved, since
+the machine may be shared.
 PyTorch is optional: `pip install torch --index-url https://download.pytorch.org/whl/cpu`
 (the CPU build) to include it.
 """
@@ -27,6 +30,9 @@ sys.path.insert(0, str(ROOT))
 from instructor import oracles_a2, solutions  # noqa: E402
 
 SHAPES = [((64, 8, 28, 28), (16, 8, 3, 3)), ((32, 32, 32, 32), (64, 32, 3, 3))]
+POOL = dict(pool_h=2, pool_w=2, stride=2, pad=0)
+POOL_TARGET = 3
+SETTLE = 0.3  # seconds for idle threads to stop spinning between timed turns
 
 
 def best(fn, repeat: int) -> float:
@@ -49,6 +55,60 @@ def conv_flops(x_shape, w_shape, out_hw) -> float:
     N, C, _, _ = x_shape
     FN, _, FH, FW = w_shape
     return 3 * 2 * N * FN * out_hw[0] * out_hw[1] * C * FH * FW
+
+
+def interleaved(fns: dict, rounds: int = 8, repeat: int = 10) -> dict:
+    """The best time of each of ``fns``, measured in turns, ``repeat`` calls at a time,
+    ``rounds`` times: a busy moment of the machine then slows one turn, not one of them.
+    A library's idle threads spin for a while after its last call (PyTorch's, numpy's BLAS):
+    each turn starts after a pause, so that they do not slow the next one."""
+    times = {name: float("inf") for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            time.sleep(SETTLE)
+            times[name] = min(times[name], best(fn, repeat))
+    return times
+
+
+def pooling(fn: dict, torch, x_shape) -> int:
+    """Print MaxPool's and AvgPool's forward + backward time beside PyTorch's on x of
+    ``x_shape`` (N, C, H, W); 1 if a ratio misses its target, else 0."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(x_shape)
+    print(f"\nx {x_shape}, {POOL['pool_h']} x {POOL['pool_w']} pooling, stride {POOL['stride']} "
+          "(forward + backward, best of runs)")
+    status = 0
+    for name, torch_pool in (("MaxPool", "max_pool2d"), ("AvgPool", "avg_pool2d")):
+        layer = fn[name](**POOL)
+        dout = rng.standard_normal(layer.forward(x).shape)
+
+        def ours():
+            layer.forward(x)
+            layer.backward(dout)
+
+        fns = {name: ours}
+        if torch is not None:
+            tx, tdout = torch.tensor(x, requires_grad=True), torch.tensor(dout)
+            pool = getattr(torch.nn.functional, torch_pool)
+
+            def with_torch():
+                tx.grad = None
+                pool(tx, (POOL["pool_h"], POOL["pool_w"]), POOL["stride"], POOL["pad"]).backward(tdout)
+
+            with_torch()
+            layer.forward(x)
+            assert np.allclose(tx.grad.numpy(), layer.backward(dout)), f"PyTorch and the solution's {name} disagree"
+            fns["PyTorch"] = with_torch
+        times = interleaved(fns)
+        line = f"  {name} {times[name] * 1e3:8.2f} ms"
+        if torch is None:
+            print(line + "   PyTorch not installed: no comparison")
+            continue
+        ratio = times[name] / times["PyTorch"]
+        print(f"{line}   PyTorch {times['PyTorch'] * 1e3:8.2f} ms   {name} / PyTorch = {ratio:.2f}   "
+              f"(target <= {POOL_TARGET}: {'ok' if ratio <= POOL_TARGET else 'MISSED'})")
+        status |= ratio > POOL_TARGET
+    return status
 
 
 def main() -> int:
@@ -118,6 +178,8 @@ def main() -> int:
         print(f"  PyTorch {t_torch * 1e3:10.1f} ms   im2col / PyTorch = {t_fast / t_torch:.2f}   "
               f"(target <= 2: {'ok' if t_fast / t_torch <= 2 else 'MISSED'})")
         status |= t_fast / t_torch > 2
+    for x_shape, _ in SHAPES[:1] if args.quick else SHAPES:
+        status |= pooling(fn, torch, x_shape)
     return int(status)
 
 

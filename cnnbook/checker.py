@@ -101,8 +101,11 @@ def check_note(name: str, target, suite: str = "public", quiet: bool = False) ->
     except NotImplementedYet:
         raise
     except CheckFailed as err:
-        # Re-raised from here so that the message stays one short line.
-        raise CheckFailed(str(err)) from None
+        # Re-raised from here so that the message stays one short line. A public case's figure
+        # goes with it; a hidden case's never (it would show the hidden case's values).
+        failed = CheckFailed(str(err))
+        failed.figure = err.figure if suite == "public" else None
+        raise failed from None
     finally:
         RUNNER.reset(running)
     if not quiet:

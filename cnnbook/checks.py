@@ -15,15 +15,47 @@ from typing import Callable
 
 import numpy as np
 
-from cnnbook import rebinding
+from cnnbook import drawing, rebinding
 
 
 class CheckFailed(AssertionError):
-    """A failed check. In a notebook it shows as one line, without a traceback."""
+    """A failed check. In a notebook it shows as one line, without a traceback, followed by
+    ``figure`` (SVG text: the learner's array against the expected one) when there is one."""
+
+    figure: str | None = None
 
     def _render_traceback_(self):
-        # IPython calls this instead of printing the traceback.
+        # IPython calls this instead of printing the traceback (more than once for one error).
+        if self.figure and not getattr(self, "_figure_shown", False):
+            self._figure_shown = True
+            _show_after_cell(self.figure)
         return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+# What a front end without SVG shows of a failed check's figure.
+FIGURE_TEXT = "(a figure of your result against the expected one)"
+
+
+def _show_after_cell(svg: str) -> None:
+    """Display ``svg`` once the running notebook cell has shown its error: below the check's
+    line, in the same cell (and so in nbgrader's feedback of a stock autograde)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return  # a terminal shows no SVG
+
+    def show(result=None):
+        shell.events.unregister("post_run_cell", show)
+        try:
+            display({"image/svg+xml": svg, "text/plain": FIGURE_TEXT}, raw=True)
+        except Exception:  # a figure that cannot be shown costs the learner nothing: the line is there
+            pass
+
+    shell.events.register("post_run_cell", show)
 
 
 class NotImplementedYet(CheckFailed):
@@ -213,7 +245,17 @@ def assert_same_array(name: str, case: str, got, expected, label: str = "the res
     if not np.allclose(got, expected, rtol=rtol, atol=atol):
         bad = np.argwhere(~np.isclose(got, expected, rtol=rtol, atol=atol))
         idx = tuple(int(i) for i in bad[0])
-        raise case_failed(name, case,
-                          f"{label} is wrong at {len(bad)} of {expected.size} positions, "
-                          f"first at index {idx}: got {float(got[idx]):.8g}, "
-                          f"expected {float(expected[idx]):.8g}", hint)
+        failed = case_failed(name, case,
+                             f"{label} is wrong at {len(bad)} of {expected.size} positions, "
+                             f"first at index {idx}: got {float(got[idx]):.8g}, "
+                             f"expected {float(expected[idx]):.8g}", hint)
+        failed.figure = _mismatch_figure(got, expected, label, rtol, atol)
+        raise failed
+
+
+def _mismatch_figure(got, expected, label: str, rtol: float, atol: float) -> str | None:
+    """The figure of a failed comparison, or None: drawing never hides the check's message."""
+    try:
+        return drawing.mismatch_figure(got, expected, label, rtol, atol)
+    except Exception:
+        return None

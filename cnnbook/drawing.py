@@ -1,4 +1,5 @@
-"""Small SVG drawings of grids of numbers: the figures in images/ and the explorers' views.
+"""Small SVG drawings of grids of numbers: the figures in images/, the explorers' views and
+the figure under a failed check (``mismatch_figure``).
 
 Each panel is a grid of cells with optional fills, highlighted rectangles, hatched
 (never reached) cells, framed differences and a title; a figure puts panels side by
@@ -194,3 +195,37 @@ def figure(panels: list[Panel], arrows: list[str | None] | None = None, caption:
             f"viewBox='0 0 {_num(width)} {_num(height)}' {FONT}>\n"
             "<rect width='100%' height='100%' fill='#ffffff'/>\n"
             + "\n".join(body) + "\n</svg>\n")
+
+
+# The largest grid a failed check draws: the rows and the columns of the slice shown. Above it
+# the check's one line says enough, and a figure would bury it.
+MISMATCH_SIDE = 12
+
+
+def mismatch_figure(got, expected, label: str, rtol: float, atol: float) -> str | None:
+    """``got`` beside ``expected`` (arrays of one shape), as grids of numbers, every cell where
+    they differ framed on ``got``: SVG text, or None. An array of more than two axes is
+    shown on its last two, at the leading indices of the first difference. None when they do
+    not differ, have no axis, or the grid shown is wider or taller than MISMATCH_SIDE."""
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    if got.shape != expected.shape or got.ndim == 0:
+        return None
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if not bad.any():
+        return None
+    lead = tuple(int(i) for i in np.argwhere(bad)[0][:-2])
+    grid_got, grid_want, grid_bad = got[lead], expected[lead], bad[lead]
+    where = label
+    if got.ndim == 1:
+        grid_got, grid_want, grid_bad = (a.reshape(1, -1) for a in (grid_got, grid_want, grid_bad))
+    elif got.ndim > 2:
+        where = f"{label}[{', '.join(map(str, lead))}, :, :]"
+    if max(grid_got.shape) > MISMATCH_SIDE:
+        return None
+    diffs = {(int(r), int(c)): f"{grid_want[r, c]:.6g}" for r, c in np.argwhere(grid_bad)}
+    panels = [Panel(grid_got, f"yours: {where}", diffs=diffs, fmt="{:.3g}", axes=True, cell=40),
+              Panel(grid_want, f"expected: {where}", fmt="{:.3g}", axes=True, cell=40)]
+    # Notebooks and nbgrader's pages show an SVG output as an image, without its tooltips: the
+    # expected panel beside it says what each framed cell should hold.
+    return figure(panels, [None], f"framed (≠): the {len(diffs)} of {grid_got.size} cells that differ")

@@ -66,7 +66,84 @@ def pool_routes(x: np.ndarray, da: np.ndarray, f: int, stride: int, mode: str, f
     return (out,)
 
 
-ORACLES = {"conv_forward": slide, "conv_backward": conv_grads, "pool_forward": pool_grid,
+def unfold(padded: np.ndarray, f: int, stride: int):
+    """im2col of one padded image (C, Hp, Wp): one row per window in (i, j) order, its
+    entries in (c, y, x) order."""
+    padded = np.asarray(padded, dtype=float)
+    c_count, total = padded.shape[0], padded.shape[1]
+    out = (total - f) // stride + 1
+    rows = [padded[:, i * stride:i * stride + f, j * stride:j * stride + f].ravel()
+            for i in range(out) for j in range(out)]
+    return (np.array(rows, dtype=float).reshape(out * out, c_count * f * f),)
+
+
+def cover_counts(channels: int, n: int, f: int, stride: int, pad: int):
+    """How many windows cover each pixel of a (channels, n, n) image: col2im of a col of ones."""
+    channels, n, f, stride, pad = (int(v) for v in (channels, n, f, stride, pad))
+    total = n + 2 * pad
+    out = (total - f) // stride + 1
+    counts = np.zeros((channels, total, total))
+    for i in range(out):
+        for j in range(out):
+            counts[:, i * stride:i * stride + f, j * stride:j * stride + f] += 1
+    return (counts[:, pad:pad + n, pad:pad + n],)
+
+
+def _network(W1, b1, W2, b2):
+    from instructor import solutions
+
+    if "SimpleCNN" not in _SOLUTION:
+        _SOLUTION.update(solutions.load("assignment3"))
+    params = {k: np.array(v, dtype=float) for k, v in zip(("W1", "b1", "W2", "b2"), (W1, b1, W2, b2))}
+    return _SOLUTION["SimpleCNN"](params)
+
+
+_SOLUTION: dict = {}
+
+
+def _probs(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def net_forward(image, W1, b1, W2, b2):
+    """Assignment 3's solution network on one image (8, 8): the maps after the convolution, the
+    ReLU and the pooling, (F, 8, 8), (F, 8, 8), (F, 4, 4), and the probabilities (K,)."""
+    net = _network(W1, b1, W2, b2)
+    x = np.asarray(image, dtype=float)[None, None]
+    maps = []
+    for layer in net.layers:
+        x = layer.forward(x)
+        maps.append(x)
+    return maps[0][0], maps[1][0], maps[2][0], _probs(maps[3])[0]
+
+
+def net_saliency(image, W1, b1, W2, b2):
+    """d score_k / d image for every class k, (K, 8, 8), through the solution's backward passes."""
+    net = _network(W1, b1, W2, b2)
+    x = np.repeat(np.asarray(image, dtype=float)[None, None], 10, axis=0)
+    for layer in net.layers:
+        x = layer.forward(x)
+    d = np.eye(x.shape[1])
+    for layer in reversed(net.layers):
+        d = layer.backward(d)
+    return (d[:, 0],)
+
+
+def net_occlusion(image, W1, b1, W2, b2, size):
+    """The probabilities (P, P, K) with a grey size × size patch at each of the P × P positions."""
+    from cnnbook.explorers.network import occluded
+
+    net = _network(W1, b1, W2, b2)
+    image = np.asarray(image, dtype=float)
+    size = int(size)
+    positions = image.shape[0] - size + 1
+    return (_probs(net.predict(occluded(image, size))).reshape(positions, positions, -1),)
+
+
+ORACLES = {"net_forward": net_forward, "net_saliency": net_saliency, "net_occlusion": net_occlusion,
+           "im2col": unfold, "col2im_counts": cover_counts, "conv_forward": slide, "conv_backward": conv_grads, "pool_forward": pool_grid,
            "pool_routes": pool_routes}
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import io
 import sys
@@ -91,17 +92,26 @@ def assignment3_arrays() -> dict[str, np.ndarray]:
     return out
 
 
-def explorer_arrays() -> dict[str, np.ndarray]:
-    """The explorers' expected views for every setting their controls allow, computed by the
-    instructor's oracles while each explorer's state is built (so the keys are the ones the
-    explorers look up)."""
+def recorded(build) -> dict[str, np.ndarray]:
+    """The views the explorers look up while ``build()`` makes their states, computed by the
+    instructor's oracles (so the keys are the ones the explorers look up)."""
     from cnnbook.explorers import _expected
+
+    _expected.recording = {}
+    try:
+        build()
+        return dict(_expected.recording)
+    finally:
+        _expected.recording = None
+
+
+def explorer_arrays() -> dict[str, np.ndarray]:
+    """Assignment 1's explorers' expected views, for every setting their controls allow."""
     from cnnbook.explorers.convolution import conv_state
     from cnnbook.explorers.gradients import grad_state
     from cnnbook.explorers.pooling import EXAMPLE, RANDOM_MATRICES, TIES, pool_state, random_matrix
 
-    _expected.recording = {}
-    try:
+    def build():
         for n, f, pad, stride in itertools.product(range(2, 8), range(1, 6), range(0, 4), range(1, 4)):
             conv_state(n, f, pad, stride)
         for n, f, pad, stride in itertools.product(range(2, 7), range(1, 5), range(0, 3), range(1, 4)):
@@ -113,13 +123,79 @@ def explorer_arrays() -> dict[str, np.ndarray]:
         matrices = [EXAMPLE, TIES] + [random_matrix(seed) for seed in range(1, RANDOM_MATRICES + 1)]
         for x, f, stride, mode in itertools.product(matrices, range(1, 5), range(1, 4), ("max", "average")):
             pool_state(x, f, stride, mode)
-        return dict(_expected.recording)
-    finally:
-        _expected.recording = None
+
+    return recorded(build)
+
+
+def explorer_arrays_a2() -> dict[str, np.ndarray]:
+    """Assignment 2's explorers' expected views, for every setting their controls allow."""
+    from cnnbook.explorers import arithmetic, unfolding
+
+    def build():
+        for n, f, stride, pad in itertools.product(unfolding.N_RANGE, unfolding.F_RANGE,
+                                                   unfolding.STRIDE_RANGE, unfolding.PAD_RANGE):
+            unfolding.im2col_state(n, f, stride, pad)
+        for n, f, stride, pad in itertools.product(arithmetic.N_RANGE, arithmetic.F_RANGE,
+                                                   arithmetic.STRIDE_RANGE, arithmetic.PAD_RANGE):
+            arithmetic.arithmetic_state(n, f, stride, pad)
+
+    return recorded(build)
+
+
+def trained_network() -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Assignment 3's solution network trained with the notebook's settings, and the test digits
+    its explorer offers: the first of each digit, then its two most confident mistakes.
+
+    Trained once: the stored parameters are reused while they are there (training is not
+    bit-for-bit the same on every machine), so the views are regenerated from the same network.
+    Delete cnnbook/expected/explorers_assignment3.npz to train again."""
+    from cnnbook import digits
+    from cnnbook.inspection import confident_mistakes
+    from cnnbook.training import predict_all, train
+
+    try:
+        old = stored.load.__wrapped__("explorers_assignment3")
+        return ({k: old[f"network/{k}"] for k in ("W1", "b1", "W2", "b2")},
+                old["network/digits"].astype(int))
+    except (FileNotFoundError, KeyError):
+        pass
+    fn = solutions.load("assignment3")
+    data = {name: (digits.as_batch(images), labels.astype(np.int64))
+            for name, (images, labels) in digits.load().items()}
+    params = solutions.load_cells("assignment3", "init_params")["init_params"](filters=16, seed=0)
+    net = fn["SimpleCNN"](params)
+    with contextlib.redirect_stdout(io.StringIO()):
+        train(net, data, fn["sgd_step"], epochs=20, lr=0.05, momentum=0.9, batch_size=32, seed=0,
+              live=False)
+    x_test, labels = data["test"]
+    scores = predict_all(net, x_test)
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    firsts = [int(np.flatnonzero(labels == d)[0]) for d in range(10)]
+    mistakes = [int(i) for i in confident_mistakes(probs, labels, k=2)]
+    return {k: np.array(v) for k, v in net.params.items()}, np.array(firsts + mistakes)
+
+
+def explorer_arrays_a3() -> dict[str, np.ndarray]:
+    """Assignment 3's explorer: the trained network and its expected views of every offered digit."""
+    from cnnbook.explorers import network
+
+    params, offered = trained_network()
+
+    def build():
+        for digit in range(len(offered)):
+            for patch in network.PATCH_SIZES:
+                network.network_state(digit, patch=patch, params=params, offered=offered)
+
+    out = recorded(build)
+    out.update({f"network/{k}": v for k, v in params.items()})
+    out["network/digits"] = offered.astype(np.int64)
+    return out
 
 
 BUILDERS = {"assignment1": assignment1_arrays, "assignment2": assignment2_arrays,
-            "assignment3": assignment3_arrays, "explorers": explorer_arrays}
+            "assignment3": assignment3_arrays, "explorers": explorer_arrays,
+            "explorers_assignment2": explorer_arrays_a2, "explorers_assignment3": explorer_arrays_a3}
 
 
 def serialize(arrays: dict[str, np.ndarray]) -> bytes:

@@ -28,8 +28,16 @@ from instructor import make_expected, solutions
 from instructor.paths import ROOT
 
 GRADED_ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
-# Assignment 1's explorers are an ungraded notebook of that assignment (explorers.ipynb).
+# Each assignment's explorers are an ungraded notebook of that assignment (explorers.ipynb).
 ASSIGNMENTS = GRADED_ASSIGNMENTS
+# What only an assignment's explorers need: left out of a bundle without that assignment.
+# (Assignment 1's explorer modules stay: cnnbook/figures.py draws the notebooks' figures with them.)
+EXPLORER_FILES = {
+    "assignment1": ["cnnbook/expected/explorers.npz"],
+    "assignment2": ["cnnbook/explorers/unfolding.py", "cnnbook/explorers/arithmetic.py",
+                    "cnnbook/expected/explorers_assignment2.npz"],
+    "assignment3": ["cnnbook/explorers/network.py", "cnnbook/expected/explorers_assignment3.npz"],
+}
 # Code an assignment gives, generated from an earlier one's solutions so that it is written once:
 # (assignment, file) -> (the assignment whose solutions hold it, the names to take).
 GIVEN = {("assignment3", "fast_layers.py"): ("assignment2", ("im2col", "col2im", "Convolution", "MaxPool"))}
@@ -152,6 +160,8 @@ def build_bundle(dest: Path, assignments=None) -> Path:
     # The public suites and expected arrays of the assignments left out stay out too.
     left_out_files = {ROOT / "cnnbook" / sub / f"{a}{ext}" for a in GRADED_ASSIGNMENTS
                       if a not in assignments for sub, ext in (("suites", ".py"), ("expected", ".npz"))}
+    left_out_files |= {ROOT / name for a in GRADED_ASSIGNMENTS if a not in assignments
+                       for name in EXPLORER_FILES[a]}
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         def add(path: Path, arcname: str) -> None:

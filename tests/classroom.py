@@ -6,10 +6,7 @@ learner-bug catalogue and adversarial submissions, each with the score it must g
 
 from __future__ import annotations
 
-import inspect
 import json
-import re
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,16 +61,6 @@ def submit(course, student, answers=None, extra_files=None, assignment=ASSIGNMEN
 
 
 # The generated class ---------------------------------------------------------------------
-
-def as_answer(fn, name: str) -> str:
-    """The source of a catalogue function as the answer cell of exercise ``name``."""
-    source = textwrap.dedent(inspect.getsource(fn))
-    source = re.sub(rf"^def {fn.__name__}\(", f"def {name}(", source, count=1, flags=re.M)
-    header = "import numpy as np\n"
-    if "sliding_window_view" in source:
-        header += "from numpy.lib.stride_tricks import sliding_window_view\n"
-    return header + "\n" + source
-
 
 @dataclass
 class Learner:
@@ -276,7 +263,10 @@ def generated_class(course: Path, files_protected: bool = True) -> list[Learner]
     ``files_protected``: whether the sandbox's file bounds hold here; a learner who reads
     the reference implementation is only in the class when they do.
     """
-    import test_learner_bugs as catalogue
+    import catalogue
+    from mistakes import CATALOGUE
+
+    rows = {case.id: case for case in CATALOGUE[ASSIGNMENT]}
 
     sol = answer_sources()
     pts = points()
@@ -290,23 +280,21 @@ def generated_class(course: Path, files_protected: bool = True) -> list[Learner]
             about="stubs with a public_tests.py, numpy.py and cnnbook/ beside the notebooks",
             attention=("handed in public_tests.py",)),
     ]
+    variants = [rows[i] for i in ("conv_forward-sliding-window-einsum", "pool_forward-sliding-window",
+                                  "create_mask_from_window-argmax-first-maximum", "pool_backward-argmax-first-maximum")]
     learners.append(Learner("correct-variants", _full(sol, **{
-        "conv_forward": as_answer(catalogue.conv_forward_vectorized, "conv_forward"),
-        "pool_forward": as_answer(catalogue.pool_forward_vectorized, "pool_forward"),
-        "create_mask_from_window": as_answer(catalogue.create_mask_argmax, "create_mask_from_window"),
-        "pool_backward": as_answer(catalogue.pool_backward_argmax, "pool_backward")}),
+        case.check: catalogue.answer(case, ASSIGNMENT) for case in variants}),
         _scores(pts), about="correct code written otherwise (vectorized, argmax)"))
     # Every known bug, at most one per exercise per learner.
     by_exercise: dict[str, list] = {}
-    for p in catalogue.BUGS:
-        name, fn, _ = p.values
-        by_exercise.setdefault(name, []).append((p.id, fn))
+    for case in rows.values():
+        if case.hint is not None:
+            by_exercise.setdefault(case.check, []).append((case.id, catalogue.answer(case, ASSIGNMENT)))
     for k in range(max(len(v) for v in by_exercise.values())):
         answers, zero, ids = dict(sol), set(), []
         for name, bugs in by_exercise.items():
             if k < len(bugs):
-                bug_id, fn = bugs[k]
-                answers[name] = as_answer(fn, name)
+                bug_id, answers[name] = bugs[k]
                 zero.add(name)
                 ids.append(bug_id)
         learners.append(Learner(f"bugs-{k + 1}", answers, _scores(pts, zero), about=", ".join(ids)))

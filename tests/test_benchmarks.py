@@ -32,6 +32,9 @@ def test_fast_layers_benchmark_reports_each_figure():
     assert re.search(r"of which im2col\(\) [\d.]+ ms, col2im\(\) [\d.]+ ms", out)
     assert re.search(r"loops / im2col = \d+ +\(target >= 100: (ok|MISSED)\)", out)
     assert re.search(r"im2col / PyTorch = [\d.]+|PyTorch not installed", out)
+    for layer in ("MaxPool", "AvgPool"):
+        assert re.search(rf"{layer} +[\d.]+ ms +(PyTorch +[\d.]+ ms +{layer} / PyTorch = [\d.]+ +"
+                         r"\(target <= 3: (ok|MISSED)\)|PyTorch not installed)", out), layer
 
 
 def test_training_benchmark_reports_time_and_accuracy():

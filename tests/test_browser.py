@@ -498,3 +498,114 @@ def bundle_lab(tmp_path_factory, jupyter_home):
 
 def test_explorers_work_in_a_bundle_of_assignment1(browser, bundle_lab):
     run_explorers(browser, bundle_lab[0], "bundle")
+
+
+# The explorers of Assignments 2 and 3: every control moved ------------------------------------
+
+# Per assignment: its explorers notebook, the explorers it shows and a text each view shows.
+NEW_EXPLORERS = {"assignment2": [("im2col", "Row 0 of col"), ("arithmetic", "n_out = ⌊")],
+                 "assignment3": [("network", "reads it as")]}
+
+
+def move_every_control(page, kind: str, prefix: str) -> int:
+    """Move every control of one explorer, one at a time, and back: each slider one step with
+    the keyboard (left where it is at its end), each toggle to another button; after each
+    change, wait until the view is redrawn and check it has no error. Returns the number of
+    controls moved; saves a screenshot after each control."""
+    explorer = page.locator(f".cnnbook-{kind}")
+    view = explorer.locator(".cnnbook-view")
+    explorer.scroll_into_view_if_needed()
+
+    def changed(action) -> None:
+        before = view.inner_html()
+        action()
+        page.wait_for_function("([el, old]) => el.innerHTML !== old",
+                               arg=[view.element_handle(), before], timeout=20_000)
+        text = view.inner_text()
+        assert "explorer failed" not in text and "Traceback" not in text, (kind, text[:400])
+        assert view.locator("svg").count() >= 1, kind
+
+    moved = 0
+    sliders = explorer.locator(".widget-slider")
+    for k in range(sliders.count()):
+        handle = sliders.nth(k).locator(".noUi-handle")
+        if handle.get_attribute("disabled") is not None or "disabled" in (
+                sliders.nth(k).locator(".noUi-target").get_attribute("disabled") or ""):
+            continue
+        now, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+        key, back = ("ArrowLeft", "ArrowRight") if now >= top else ("ArrowRight", "ArrowLeft")
+        label = sliders.nth(k).locator(".widget-label").inner_text()
+        for press in (key, back):
+            handle.focus()
+            changed(lambda: page.keyboard.press(press))
+        moved += 1
+        explorer.screenshot(path=str(SHOTS / f"{prefix}-{kind}-{re.sub(r'[^a-z]+', '-', label.lower())}.png"))
+    toggles = explorer.locator(".widget-toggle-buttons")
+    for k in range(toggles.count()):
+        buttons = toggles.nth(k).locator("button")
+        chosen = [i for i in range(buttons.count()) if "mod-active" in (buttons.nth(i).get_attribute("class") or "")]
+        for i in [j for j in range(buttons.count()) if j not in chosen] + chosen:
+            changed(lambda: buttons.nth(i).click())
+            explorer.screenshot(path=str(SHOTS / f"{prefix}-{kind}-toggle-{k}-{i}.png"))
+        moved += 1
+    return moved
+
+
+def run_new_explorers(page, prefix: str, assignment: str) -> None:
+    """Every new explorer of ``assignment`` on the open page: shown, every control moved."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for kind, text in NEW_EXPLORERS[assignment]:
+        explorer = page.locator(f".cnnbook-{kind}")
+        explorer.locator(".cnnbook-view svg").first.wait_for(timeout=120_000)
+        assert text in explorer.locator(".cnnbook-view").inner_text(), kind
+        controls = explorer.locator(".widget-slider").count() + explorer.locator(
+            ".widget-toggle-buttons").count()
+        assert move_every_control(page, kind, prefix) == controls, kind
+        explorer.screenshot(path=str(SHOTS / f"{prefix}-explorer-{kind}.png"))
+
+
+@pytest.mark.parametrize("assignment", sorted(NEW_EXPLORERS))
+def test_new_explorers_in_jupyterlab(browser, lab, assignment):
+    url = lab[0]
+    # Tall enough for a whole explorer in view: its screenshots show all of it.
+    page = browser.new_page(viewport={"width": 1280, "height": 2000})
+    try:
+        kind, text = NEW_EXPLORERS[assignment][-1]
+        open_and_run(page, url, f"notebooks/{assignment}/explorers.ipynb",
+                     f"lab-{assignment}-explorers.png", text)
+        assert page.locator(".cnnbook-explorer").count() == len(NEW_EXPLORERS[assignment])
+        run_new_explorers(page, f"lab-{assignment}", assignment)
+        assert not page.query_selector_all(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    finally:
+        page.close()
+        stop_kernels(url)
+
+
+@pytest.fixture(scope="module")
+def voila_tree(tmp_path_factory):
+    """Voila serving the explorer notebooks of Assignments 2 and 3, as pages without code."""
+    root = tmp_path_factory.mktemp("voila-tree")
+    for assignment in NEW_EXPLORERS:
+        (root / assignment).mkdir()
+        shutil.copy(ROOT / "notebooks" / assignment / "explorers.ipynb", root / assignment)
+    command = [sys.executable, "-m", "voila", "--no-browser", "--Voila.ip=127.0.0.1", "--port={port}",
+               str(root)]
+    with serve(command, root, "/voila/static/", "voila-tree") as url:
+        yield url
+
+
+@pytest.mark.parametrize("assignment", sorted(NEW_EXPLORERS))
+def test_new_explorers_in_voila(browser, voila_tree, assignment):
+    page = browser.new_page(viewport={"width": 1280, "height": 2000})
+    try:
+        page.goto(f"{voila_tree}/voila/render/{assignment}/explorers.ipynb", timeout=120_000)
+        kind, _ = NEW_EXPLORERS[assignment][-1]
+        page.wait_for_selector(f".cnnbook-{kind} .cnnbook-view svg", timeout=120_000)
+        assert page.locator(".cnnbook-explorer").count() == len(NEW_EXPLORERS[assignment])
+        # No code, only views.
+        assert "from cnnbook.explorers import" not in page.inner_text("body")
+        run_new_explorers(page, f"voila-{assignment}", assignment)
+        page.screenshot(path=str(SHOTS / f"voila-{assignment}-explorers.png"), full_page=True)
+    finally:
+        page.close()

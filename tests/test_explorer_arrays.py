@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cnnbook import checker
-from cnnbook.explorers import _expected
+from cnnbook.explorers import _expected, arithmetic, network, unfolding
 from cnnbook.explorers.convolution import conv_state
 from cnnbook.explorers.gradients import grad_state
 from cnnbook.explorers.pooling import (EXAMPLE, RANDOM_MATRICES, TIES, parse_matrix, pool_state,
@@ -19,11 +19,14 @@ from test_explorers import good_pool_forward
 
 # The helpers that computed the expected views, now only in instructor/explorer_oracles.py.
 ORACLE_DEFINITIONS = ["def slide(", "def conv_grads(", "def pool_grid(", "def route(",
-                      "def pool_routes("]
+                      "def pool_routes(", "def unfold(", "def cover_counts(", "def net_forward(",
+                      "def net_saliency(", "def net_occlusion("]
+STORED = ["explorers", "explorers_assignment2", "explorers_assignment3"]
 
 
-def test_stored_views_are_up_to_date():
-    assert make_expected.stale("explorers") == [], "run `cnnbook-release expected`"
+@pytest.mark.parametrize("name", STORED)
+def test_stored_views_are_up_to_date(name):
+    assert make_expected.stale(name) == [], "run `cnnbook-release expected`"
 
 
 @pytest.fixture
@@ -50,6 +53,29 @@ def test_every_setting_of_the_controls_is_stored(bundle_like):
         typed, _ = parse_matrix(" ; ".join(" ".join(str(v) for v in row) for row in x))
         s = pool_state(typed, f, stride, mode)
         assert s.a is not None or s.out_shape[0] * s.out_shape[1] == 0, s.error
+    for n, f, stride, pad in itertools.product(unfolding.N_RANGE, unfolding.F_RANGE,
+                                               unfolding.STRIDE_RANGE, unfolding.PAD_RANGE):
+        s = unfolding.im2col_state(n, f, stride, pad)
+        assert s.error == "" and s.col is not None and s.counts is not None
+    for n, f, stride, pad in itertools.product(arithmetic.N_RANGE, arithmetic.F_RANGE,
+                                               arithmetic.STRIDE_RANGE, arithmetic.PAD_RANGE):
+        s = arithmetic.arithmetic_state(n, f, stride, pad)
+        assert "not stored" not in s.error and (s.dprev is not None or s.n_out == 0)
+    _, offered = network.stored_network()
+    for digit, patch in itertools.product(range(len(offered)), network.PATCH_SIZES):
+        s = network.network_state(digit, patch=patch)
+        assert s.error == "" and s.saliency is not None and s.occlusion is not None
+
+
+def test_the_stored_network_reads_the_test_digits(bundle_like):
+    from cnnbook.explorers.network import stored_network, test_digits
+
+    _, offered = stored_network()
+    images, labels = test_digits()
+    right = [network.network_state(d).predicted == labels[offered[d]] for d in range(len(offered))]
+    # The first of each digit, then the network's two most confident mistakes.
+    assert sorted(labels[offered[:10]]) == list(range(10)) and right[10:] == [False, False]
+    assert sum(right[:10]) >= 9
 
 
 def test_stored_views_are_the_oracles(bundle_like):
@@ -89,10 +115,22 @@ def test_a_typed_matrix_uses_the_learners_passing_functions(bundle_like):
 
 
 def test_a_bundle_carries_no_reference_implementation(tmp_path):
-    path = release.build_bundle(tmp_path / "b.zip", ["assignment1"])
+    path = release.build_bundle(tmp_path / "b.zip")
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
         text = "\n".join(zf.read(n).decode("utf-8", "replace") for n in names if n.endswith(".py"))
-    assert f"{release.BUNDLE_NAME}/cnnbook/expected/explorers.npz" in names
+    for name in STORED:
+        assert f"{release.BUNDLE_NAME}/cnnbook/expected/{name}.npz" in names
     for definition in ORACLE_DEFINITIONS:
         assert definition not in text, definition
+
+
+@pytest.mark.parametrize("assignment", release.GRADED_ASSIGNMENTS)
+def test_a_bundle_of_one_assignment_carries_its_explorers_only(tmp_path, assignment):
+    path = release.build_bundle(tmp_path / "b.zip", [assignment])
+    names = {n.removeprefix(f"{release.BUNDLE_NAME}/") for n in zipfile.ZipFile(path).namelist()}
+    for owner, files in release.EXPLORER_FILES.items():
+        for name in files:
+            assert (name in names) == (owner == assignment), (assignment, name)
+    notebooks = {n for n in names if n.startswith("notebooks/") and n.endswith("explorers.ipynb")}
+    assert notebooks <= {f"notebooks/{assignment}/explorers.ipynb"}

@@ -4,6 +4,7 @@ messages), their drawing, how they treat a learner's function, and their widgets
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -18,10 +19,16 @@ from cnnbook.explorers.convolution import conv_state
 from cnnbook.explorers.gradients import grad_state
 from cnnbook.explorers.padding import padding_state
 from cnnbook.explorers.pooling import parse_matrix, pool_state
-from instructor import explorer_oracles
+from cnnbook.explorers import arithmetic, network, unfolding
+from cnnbook.explorers.arithmetic import arithmetic_state
+from cnnbook.explorers.network import network_state
+from cnnbook.explorers.unfolding import im2col_state
+from instructor import explorer_oracles, solutions
 
 GRADED = ["zero_pad", "conv_single_step", "conv_forward", "pool_forward", "conv_backward",
-          "create_mask_from_window", "distribute_value", "pool_backward"]
+          "create_mask_from_window", "distribute_value", "pool_backward", "im2col", "col2im",
+          "Convolution", "MaxPool", "AvgPool", "Relu", "Dense", "SoftmaxCrossEntropy", "SimpleCNN",
+          "sgd_step"]
 X3 = np.arange(1, 10).reshape(3, 3)
 K2 = np.array([[1, 0], [0, 1]])
 
@@ -102,10 +109,11 @@ def returns_none(*args):
 # The package keeps no solution under an exercise's name ------------------------------------
 
 def test_no_function_is_named_or_shaped_like_a_graded_exercise():
-    modules = [_core, padding, convolution, pooling, gradients, drawing]
+    modules = [_core, padding, convolution, pooling, gradients, drawing, unfolding, arithmetic,
+               network]
     for module in modules:
         for name, obj in vars(module).items():
-            if inspect.isfunction(obj):
+            if inspect.isfunction(obj) or inspect.isclass(obj):
                 assert name not in GRADED, f"{module.__name__}.{name}"
     # The explore_* functions take the learner's functions, never compute a graded result.
     assert list(inspect.signature(explore_pooling).parameters) == ["pool_forward", "pool_backward"]
@@ -518,3 +526,311 @@ def test_gradients_widget_switches_layer_and_target():
     c["layer"].value = "max pooling"
     assert c["target"].disabled and c["pad"].disabled and c["row"].description == "input row"
     assert "to the maxima" in view.value
+
+
+# im2col (Assignment 2) ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def a2():
+    """The solution's functions of Assignment 2."""
+    return solutions.load("assignment2")
+
+
+def test_im2col_row_and_column_mappings_match_the_solution(a2):
+    for n, f, stride, pad in itertools.product(unfolding.N_RANGE, unfolding.F_RANGE,
+                                               unfolding.STRIDE_RANGE, unfolding.PAD_RANGE):
+        x = unfolding.image(n)
+        col = a2["im2col"](x[None], f, f, stride, pad)
+        rows, width = col.shape
+        for window, column in {(0, 0), (rows - 1, width - 1), (rows // 2, width // 3)}:
+            s = im2col_state(n, f, stride, pad, window, column)
+            assert np.array_equal(s.col, col)
+            # The row's cells, read from the padded image, are that row of the solution's col ...
+            assert [s.padded[cell] for cell in s.row_cells] == list(col[window])
+            # ... and the column's cell of every window is that column of it.
+            assert [s.padded[cell] for cell in s.column_cells] == list(col[:, column])
+            assert s.labels[column] == ",".join(map(str, s.cyx))
+        counts = a2["col2im"](np.ones_like(col), x[None].shape, f, f, stride, pad)[0]
+        assert np.array_equal(s.counts, counts)
+
+
+def test_im2col_explains_the_chosen_entry():
+    s = im2col_state(4, 3, 1, 1, window=5, column=10)
+    assert s.ij == (1, 1) and s.cyx == (1, 0, 1)
+    assert "col[5, 10] = padded[1, 1·1 + 0, 1·1 + 1] = padded[1, 1, 2]: pixel 18" in s.text
+    corner = im2col_state(4, 3, 1, 1, window=0, column=0)
+    assert "padding" in corner.text and corner.col[0, 0] == 0
+    assert im2col_state(3, 3, 2, 0).out == 1 and im2col_state(3, 3, 2, 0, window=7).window == 0
+
+
+def test_im2col_compares_the_learner_functions(a2):
+    s = im2col_state(4, 2, 1, 1, im2col=a2["im2col"], col2im=a2["col2im"])
+    assert s.learner_col.status == "matches" and s.learner_counts.status == "matches"
+
+    def yxc_order(x, fh, fw, stride=1, pad=0):  # columns in (y, x, c) order: a common slip
+        col = a2["im2col"](x, fh, fw, stride, pad)
+        c = x.shape[1]
+        return col.reshape(len(col), c, fh, fw).transpose(0, 2, 3, 1).reshape(len(col), -1)
+
+    def no_overlap(col, shape, fh, fw, stride=1, pad=0):  # assigns instead of adding
+        return np.minimum(a2["col2im"](col, shape, fh, fw, stride, pad), 1)
+
+    wrong = im2col_state(4, 2, 1, 0, im2col=yxc_order, col2im=no_overlap)
+    assert wrong.learner_col.status == "differs" and wrong.learner_counts.status == "differs"
+    assert (1, 1) in wrong.learner_counts.diffs and wrong.learner_counts.diffs[(1, 1)] == "4"
+    html = unfolding.render(wrong)
+    assert "your im2col differs from the expected col" in html and "your col2im(ones)" in html
+    assert "it must add them (+=)" in html
+    lines = unfolding.render(im2col_state(4, 2, im2col=stub, col2im=returns_none))
+    assert "im2col is not implemented yet" in lines and "col2im returned None" in lines
+
+
+def test_im2col_widget_fits_its_sliders():
+    box = unfolding.explore_im2col()
+    c, view = box.controls, box.view
+    assert c["window"].max == 8 and c["column"].max == 7  # n 4, f 2: 3 × 3 windows, 2·2·2 columns
+    c["f"].value = 3
+    assert c["window"].max == 3 and c["column"].max == 17
+    c["stride"].value = 2
+    c["window"].value = 0
+    assert c["window"].disabled and "Row 0 of col" in view.value
+    c["pad"].value = 1
+    c["column"].value = 17
+    assert "Column 17 of col is offset (c, y, x) = (1, 2, 2)" in view.value
+
+
+# Convolution arithmetic (Assignments 1 and 2) ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def a1():
+    """The solution's functions of Assignment 1."""
+    return solutions.load("assignment1")
+
+
+def test_backward_is_a_transposed_convolution_as_the_solutions_compute_it(a1, a2):
+    for n, f, stride, pad in itertools.product(arithmetic.N_RANGE, arithmetic.F_RANGE,
+                                               arithmetic.STRIDE_RANGE, arithmetic.PAD_RANGE):
+        s = arithmetic_state(n, f, stride, pad)
+        if s.n_out == 0:
+            assert "no window fits" in s.error and s.dprev is None
+            continue
+        assert s.grid.shape[0] - f + 1 == n + 2 * pad and s.turned[0, 0] == s.w[-1, -1]
+        # The picture's grid slid over by W turned, recomputed here from the picture's own arrays ...
+        size = n + 2 * pad
+        slid = np.array([[np.sum(s.grid[r:r + f, c:c + f] * s.turned) for c in range(size)]
+                         for r in range(size)])
+        assert np.allclose(slid, s.dpad)
+        # ... is the gradient of both solutions on the input.
+        x = np.random.default_rng(n * 100 + f * 10 + stride).standard_normal((n, n))
+        layer = a2["Convolution"](s.w[None, None].copy(), np.zeros(1), stride, pad)
+        layer.forward(x[None, None])
+        assert np.allclose(layer.backward(s.dz[None, None])[0, 0], s.dprev)
+        cache = (x[None, :, :, None], s.w[:, :, None, None], np.zeros((1, 1, 1, 1)),
+                 {"stride": stride, "pad": pad})
+        assert np.allclose(a1["conv_backward"](s.dz[None, :, :, None], cache)[0][0, :, :, 0], s.dprev)
+
+
+def test_arithmetic_formula_step_and_floor():
+    s = arithmetic_state(5, 3, 2, 1, row=2, col=3)
+    assert s.formula.endswith("= 4/2 + 1 = 2 + 1 = 3") and "dilation" in arithmetic.DILATION
+    assert s.step.startswith("dA_padded[2, 3] = sum(window × W turned) = dZ[0, 1]·W[2, 1] + "
+                             "dZ[1, 1]·W[0, 1] = ")
+    assert "dA_prev[1, 2] once the padding is cropped" in s.step
+    assert (3, 3) in s.inserted and (2, 2) not in s.inserted and (0, 0) in s.border
+    floor = arithmetic_state(6, 3, 2, 0)  # (6 − 3) / 2: the floor drops a row and a column
+    assert floor.rest == 1 and "1 more at the end" in floor.size_text and floor.note
+    corner = arithmetic_state(5, 3, 2, 1, row=0, col=0)
+    assert "This cell is padding" in corner.step
+    assert "no window fits" in arithmetic_state(3, 4, 1, 0).error
+
+
+def test_arithmetic_compares_the_learner_backward(a1, a2):
+    mine = arithmetic_state(5, 3, 2, 1, Convolution=a2["Convolution"])
+    assert mine.learner.status == "matches" and mine.learner.name == "Convolution.backward"
+    assert arithmetic_state(5, 3, 2, 1, conv_backward=a1["conv_backward"]).learner.status == "matches"
+
+    def no_stride(dZ, cache):  # the window ignores the stride
+        A_prev, W, b, hp = cache
+        return good_conv_backward(dZ, (A_prev, W, b, dict(hp, stride=1)))
+
+    wrong = arithmetic_state(5, 3, 2, 1, conv_backward=no_stride)
+    assert wrong.learner.status in ("differs", "failed")
+
+    class Unwritten:
+        def __init__(self, W, b, stride=1, pad=0):
+            pass
+
+        def forward(self, x):
+            raise NotImplementedError()
+
+    html = arithmetic.render(arithmetic_state(Convolution=Unwritten))
+    assert "Convolution.forward is not implemented yet" in html
+
+
+def test_arithmetic_widget_fits_its_sliders():
+    box = arithmetic.explore_conv_arithmetic()
+    c, view = box.controls, box.view
+    assert c["row"].max == 6 and "n_out = ⌊(n + 2·pad − f) / stride⌋ + 1" in view.value
+    c["pad"].value = 0
+    assert c["row"].max == 4
+    c["col"].value = 4
+    assert "dA_padded[0, 4]" in view.value
+    c["f"].value = 4
+    c["n"].value = 3
+    assert c["row"].disabled and "no window fits" in view.value
+
+
+# The trained network (Assignment 3) ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def a3():
+    """The solution's functions of Assignment 3, and its network with the stored parameters."""
+    fn = solutions.load("assignment3")
+    params, offered = network.stored_network()
+    return fn, params, offered
+
+
+def solution_net(a3):
+    fn, params, _ = a3
+    return fn["SimpleCNN"]({k: v.copy() for k, v in params.items()})
+
+
+def test_saliency_is_the_numerical_gradient_of_the_class_score(a3):
+    net = solution_net(a3)
+    for digit, klass in [(0, None), (4, 7), (10, 3)]:
+        s = network_state(digit, klass=klass)
+        found = network.smooth_differences(
+            lambda x: net.predict(x[None, None])[0, s.klass], s.image, count=4)
+        assert len(found) == 4
+        for cell, numeric in found:
+            assert np.isclose(s.saliency[cell], numeric, rtol=1e-5, atol=1e-8), (digit, cell)
+
+
+def test_a_kink_is_not_taken_for_a_smooth_pixel(a3):
+    # Image 10 of the offered digits: pixel (1, 2) sits at a tie in max pooling (flat
+    # background), where the one-sided differences disagree: it is passed over.
+    net = solution_net(a3)
+    s = network_state(10, klass=3)
+    cells = [cell for cell, _ in network.smooth_differences(
+        lambda x: net.predict(x[None, None])[0, 3], s.image, count=64)]
+    assert (1, 2) not in cells and len(cells) > 20
+
+
+def test_network_views_are_the_solution_networks(a3):
+    net = solution_net(a3)
+    s = network_state(3, "pool", feature=5, patch=3, patch_row=1, patch_col=4)
+    x = s.image[None, None]
+    conv = net.layers[0].forward(x)
+    pool = net.layers[2].forward(net.layers[1].forward(conv))
+    assert np.allclose(s.maps["conv"], conv[0]) and np.allclose(s.maps["pool"], pool[0])
+    scores = net.predict(x)[0]
+    assert np.allclose(s.probs, np.exp(scores) / np.exp(scores).sum())
+    covered = s.image.copy()
+    covered[1:4, 4:7] = network.GREY
+    p = np.exp(net.predict(covered[None, None])[0])
+    assert np.isclose(s.occlusion[1, 4], p[s.klass] / p.sum())
+    assert s.klass == s.predicted  # a new digit starts on the class it is read as
+
+
+def test_receptive_fields_of_the_layers():
+    assert network.receptive_field("conv", 0, 0)[:3] == (-1, -1, 3)   # reaches into the padding
+    assert network.receptive_field("relu", 4, 2)[:3] == (3, 1, 3)
+    top, left, size, text = network.receptive_field("pool", 1, 2)
+    assert (top, left, size) == (1, 3, 4) and "r = 3 + (2 − 1)·1 = 4" in text
+    s = network_state(0, "pool", unit_row=9, unit_col=9)
+    assert (s.unit_row, s.unit_col) == (3, 3) and s.rf == [5, 5, 4]
+
+
+def test_network_compares_the_learner_simplecnn(a3):
+    fn, params, _ = a3
+    s = network_state(1, SimpleCNN=fn["SimpleCNN"])
+    assert {k: c.status for k, c in s.checks.items()} == dict.fromkeys(
+        ["map", "probs", "saliency", "occlusion"], "matches")
+    html = network.render(s)
+    assert "your SimpleCNN gives the expected saliency" in html
+
+    class LeakyBackward(fn["Relu"]):  # lets the gradient through where the input was negative
+        def backward(self, dout):
+            return dout
+
+    class Mine(fn["SimpleCNN"]):
+        def __init__(self, params):
+            super().__init__(params)
+            self.layers[1] = LeakyBackward()
+
+    wrong = network_state(1, SimpleCNN=Mine)
+    assert wrong.checks["map"].status == "matches" and wrong.checks["saliency"].status == "differs"
+    # The learner's own trained network: its saliency checked by centred differences.
+    own = network_state(1, net=Mine({k: v.copy() for k, v in params.items()}))
+    assert own.source == "yours" and "DISAGREE" in own.numeric
+    good = network_state(1, net=solution_net(a3))
+    assert "they agree" in good.numeric
+
+
+def test_network_names_an_unwritten_layer_method(a3):
+    fn, _, _ = a3
+
+    class Unwritten(fn["SimpleCNN"]):
+        def __init__(self, params):
+            super().__init__(params)
+
+            class Relu:
+                def forward(self, x):
+                    raise NotImplementedError()
+
+            self.layers[1] = Relu()
+
+    html = network.render(network_state(0, SimpleCNN=Unwritten))
+    assert html.count("Relu.forward is not implemented yet: the expected views are shown alone.") == 1
+    assert "the trained network reads it as" in html
+
+
+def test_network_widget_follows_the_digit_and_layer():
+    box = network.explore_network()
+    c, view = box.controls, box.view
+    first = c["klass"].value
+    assert c["unit_row"].max == 7 and "the trained network reads it as" in view.value
+    c["layer"].value = "pool"
+    assert c["unit_row"].max == 3 and "4 × 4 pixels" in view.value
+    c["digit"].value = 3
+    assert c["digit"].description == "test digit (a 3)" and c["klass"].value == 3
+    c["klass"].value = 5
+    assert "d score[5] / d image" in view.value and first == 0
+    c["patch"].value = 3
+    assert c["patch_row"].max == 5
+
+
+# The explorer notebooks of Assignments 2 and 3 -------------------------------------------------
+
+NEW_EXPLORER_NOTEBOOKS = {"assignment2": ["im2col", "arithmetic"], "assignment3": ["network"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("root", ["solutions", "notebooks"])
+@pytest.mark.parametrize("assignment", sorted(NEW_EXPLORER_NOTEBOOKS))
+def test_explorer_notebook_of_an_assignment_shows_its_explorers(root, assignment, tmp_path):
+    import json
+    import shutil
+
+    from conftest import ROOT, execute
+
+    source = ROOT / root / assignment / "explorers.ipynb"
+    # Ungraded: no nbgrader metadata, so nbgrader's gradebook never looks for its cells.
+    assert "nbgrader" not in source.read_text(encoding="utf-8")
+    nb = execute(shutil.copy(source, tmp_path), tmp_path)
+    shown = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out.output_type != "error", (cell.get("id"), out.get("evalue"))
+            assert not (out.output_type == "stream" and out.name == "stderr"), out.text
+        if any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+               for o in cell.get("outputs", [])):
+            shown.append(cell.get("id"))
+    assert shown == NEW_EXPLORER_NOTEBOOKS[assignment]
+    # The explore cells of the assignment's notebook: plain cells, after the exercise they show.
+    for path in (ROOT / root / assignment).glob("*.ipynb"):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for k, cell in enumerate(cells):
+            if cell.get("id", "").startswith("explore-"):
+                assert "nbgrader" not in cell["metadata"], (path.name, cell["id"])
+                assert "from cnnbook.explorers import explore_" in "".join(cell["source"])

@@ -183,7 +183,9 @@ def test_start_page_lists_the_assignments_in_order_with_points_and_links(tmp_pat
     page = json.loads(start.write_start_page().read_text(encoding="utf-8"))
     text = page["cells"][0]["source"]
     links = re.findall(r"\]\(([^)]+\.ipynb)\)", text)
-    assert links == [nb.path for nb in course.NOTEBOOKS] + ["assignment1/explorers.ipynb"]
+    assert links == [nb.path for nb in course.NOTEBOOKS] + [f"{a.name}/explorers.ipynb"
+                                                             for a in course.ASSIGNMENTS]
+    assert len(start.EXPLORERS) == len(course.ASSIGNMENTS)
     for link in links:
         assert (ROOT / "notebooks" / link).exists(), link
     assert f"**{sum(a.points for a in course.ASSIGNMENTS)}**" in text

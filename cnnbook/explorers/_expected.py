@@ -1,16 +1,23 @@
 """The explorers' expected views: stored arrays, not code that computes them.
 
 ``get(kind, *inputs)`` returns the expected arrays of one view (a tuple), looked up by a
-digest of its inputs in ``cnnbook/expected/explorers.npz``: the arrays of every setting the
-explorers' controls allow, generated from the instructor's package (``cnnbook-release
-expected``; a test fails when they are stale). Inputs that nothing stored covers (a matrix
+digest of its inputs in the stored files of ``cnnbook/expected/`` (``FILES``: one per
+assignment, so that a bundle carries the views of its own assignments only): the arrays of
+every setting the explorers' controls allow, generated from the instructor's package
+(``cnnbook-release expected``; a test fails when they are stale). Inputs that nothing stored covers (a matrix
 typed into the pooling explorer) are served by the instructor's functions where they are
 installed (a clone), and otherwise get None: the explorer then takes them from the learner's
 own functions once those pass their checks, or says why it cannot show them.
 
-The kinds: conv_forward(padded, w, b, stride) -> (Z,); conv_backward(padded, w, dz, stride)
+The kinds: conv_forward(padded, w, b, stride) -> (Z,) (also the transposed convolution of
+the arithmetic explorer: dZ spread and bordered, slid over by W turned); conv_backward(padded, w, dz, stride)
 -> (dA_padded, dW, db); pool_forward(x, f, stride, mode) -> (A,); pool_routes(x, dA, f,
-stride, mode, first_only) -> (what each output sends to each input cell, (n_H, n_W, H, W)).
+stride, mode, first_only) -> (what each output sends to each input cell, (n_H, n_W, H, W));
+im2col(padded (C, Hp, Wp), f, stride) -> (col (out_h·out_w, C·f·f),); col2im_counts(C, n, f,
+stride, pad) -> (how many windows cover each pixel (C, n, n),); net_forward(image (8, 8),
+W1, b1, W2, b2) -> (conv (F, 8, 8), relu (F, 8, 8), pool (F, 4, 4), probs (K,));
+net_saliency(same) -> (d score_k / d image (K, 8, 8),); net_occlusion(same, size) -> (probs
+(P, P, K) with a grey size × size patch at each of the P × P positions,).
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ import numpy as np
 
 from cnnbook import expected as arrays
 
-NAME = "explorers"
+# The stored views, per assignment: Assignment 1's keep the file name they always had.
+FILES = {"assignment1": "explorers", "assignment2": "explorers_assignment2",
+         "assignment3": "explorers_assignment3"}
 _ORACLES: dict[str, Callable] = {}
 _store: dict[str, np.ndarray] | None = None
 # While the instructor's package generates the stored arrays: every view computed, by key.
@@ -52,7 +61,11 @@ def key(kind: str, *inputs) -> str:
 def _stored() -> dict[str, np.ndarray]:
     global _store
     if _store is None:
-        _store = arrays.load(NAME) if arrays.path(NAME).exists() and recording is None else {}
+        _store = {}
+        if recording is None:
+            for name in FILES.values():
+                if arrays.path(name).exists():
+                    _store.update(arrays.load(name))
     return _store
 
 
@@ -77,6 +90,14 @@ def get(kind: str, *inputs) -> tuple[np.ndarray, ...] | None:
         for i, a in enumerate(result):
             recording[f"{k}.{i}"] = a
     return result
+
+
+def raw(name: str) -> dict[str, np.ndarray] | None:
+    """Arrays stored under ``name/...`` (not views of a setting: the trained network of
+    Assignment 3, say), by the rest of their key; None where nothing is stored."""
+    prefix = f"{name}/"
+    found = {k[len(prefix):]: v for k, v in _stored().items() if k.startswith(prefix)}
+    return found or None
 
 
 def sent_from(routes: np.ndarray) -> dict[tuple[int, int], list[tuple[int, int, float]]]:

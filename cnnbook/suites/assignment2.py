@@ -442,9 +442,10 @@ def _pool_forward_error_hint(x, ph, pw, stride, pad, mode):
             return ""
         size = int(found.group(1))
         if size != N * C * oh * ow and size % (N * oh * ow) == 0:
-            return (f"pool each channel's window on its own: col.reshape(-1, pool_h * pool_w) before "
-                    f"the {'max' if mode == 'max' else 'mean'} over axis=1, one value per window "
-                    "and channel, then reshape to (N, out_h, out_w, C)")
+            return (f"pool each channel's window on its own: the {'max' if mode == 'max' else 'mean'} "
+                    "over axis=1 of col.T.reshape(C, pool_h * pool_w, -1), then reshape to "
+                    "(C, N, out_h, out_w) (row by row: col.reshape(-1, pool_h * pool_w) before the "
+                    f"{'max' if mode == 'max' else 'mean'} over axis=1, then reshape to (N, out_h, out_w, C))")
         return (f"out has N*C*out_h*out_w = {N * C * oh * ow} values, with "
                 f"out_h = (H + 2*pad - pool_h)//stride + 1 = {oh}")
     return hint
@@ -464,7 +465,8 @@ def _pool_suite(name: str, mode: str):
                 ratio = _scale(out, want)
                 if out.shape[1] > 1 and np.allclose(out, out[:, :1]):
                     hint = ("every channel got the same value: pool each channel's window on its "
-                            "own, col.reshape(-1, pool_h * pool_w) before the max")
+                            "own, the max over axis=1 of col.T.reshape(C, pool_h * pool_w, -1) "
+                            "(row by row: col.reshape(-1, pool_h * pool_w) before the max)")
                 elif mode == "max" and pad and np.any(out == 0) and not np.any(want == 0):
                     hint = ("the zero padding won the max: pad x with -np.inf yourself "
                             "(np.pad(..., constant_values=-np.inf)) and call im2col with pad=0")
@@ -473,14 +475,18 @@ def _pool_suite(name: str, mode: str):
                             "window area pool_h * pool_w")
                 elif np.allclose(out.ravel(), want.transpose(0, 2, 3, 1).ravel()):
                     hint = CHANNELS_FIRST_HINT.replace("FN", "C")
+                elif np.allclose(out.ravel(), want.transpose(1, 0, 2, 3).ravel()):
+                    hint = BATCH_FIRST_HINT.replace("FN", "C")
                 elif mode == "average" and pad:
                     hint = ("the zero padding counts in the average: pad x with zeros (im2col's pad "
                             "does) and divide every window by pool_h * pool_w, at the border too")
                 elif mode == "max" and pad:
                     hint = ("pad x with -np.inf (np.pad(..., constant_values=-np.inf)), call im2col "
-                            "with pad=0 and take the max of each row of col.reshape(-1, pool_h * pool_w)")
+                            "with pad=0 and take the max over axis=1 of col.T.reshape(C, pool_h * pool_w, -1)")
                 else:
-                    hint = f"take the {'max' if mode == 'max' else 'mean'} of each row of col.reshape(-1, pool_h * pool_w)"
+                    hint = (f"take the {'max' if mode == 'max' else 'mean'} over axis=1 of "
+                            "col.T.reshape(C, pool_h * pool_w, -1) (row by row: of each row of "
+                            "col.reshape(-1, pool_h * pool_w))")
                 assert_same_array(f"{name}.forward", case, out, want, "out", hint)
             dx = _backward_grads(name, layer, dout, case, ())["dx"]
             want = expected(f"{name}/{case}/dx")
@@ -496,16 +502,22 @@ def _pool_suite(name: str, mode: str):
             share = _scale(dx, want)
             if _probe_right(_probe(layer.backward, _dout_laid_out(dout, ROW_ORDER)), want):
                 hint = DOUT_ORDER_HINT + "(-1, 1) so that it follows the rows of col"
+            elif _probe_right(_probe(layer.backward, _dout_laid_out(dout, FILTER_ORDER)), want):
+                hint = ("rearrange dout like out before its reshape, one row per channel: "
+                        "dout.transpose(1, 0, 2, 3).reshape(C, 1, -1)")
             elif mode == "average" and share is not None:
                 hint = (f"the windows handed on {share:.4g} times their gradient: each value of a "
                         "window gets dout / (pool_h * pool_w)")
             elif mode == "average":
-                hint = ("repeat dout / (pool_h * pool_w) over each window's row, reshape to an im2col "
-                        "matrix and fold it back with col2im")
+                hint = ("repeat dout / (pool_h * pool_w), arranged (C, 1, N*out_h*out_w), "
+                        "pool_h * pool_w times along axis=1, reshape(C * pool_h * pool_w, -1).T to "
+                        "col's shape and fold it back with col2im")
             else:
-                hint = ("each gradient goes to its window's maximum only: "
-                        "dmax[np.arange(arg_max.size), arg_max] = dout in the rows' order, "
-                        "then col2im into the padded shape and cut the padding off")
+                hint = ("each gradient goes to its window's maximum only: the mask "
+                        "windows == out[:, None] kept from forward times dout arranged "
+                        "(C, 1, N*out_h*out_w), reshape(C * pool_h * pool_w, -1).T to col's shape "
+                        "(row by row: dmax[np.arange(arg_max.size), arg_max] = dout in the rows' "
+                        "order), then col2im into the padded shape and cut the padding off")
             assert_same_array(f"{name}.backward", case, dx, want, "dx", hint)
     return suite
 

@@ -38,10 +38,12 @@ import math
 import time
 import warnings
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from cnnbook import rebinding
+from cnnbook.checks import FIGURE_TEXT
 from instructor.grading import sandbox
 from instructor.grading.sandbox import Sandbox, SandboxError, SandboxLost, SandboxTimeout
 
@@ -210,6 +212,9 @@ class TestResult:
     hidden_message: str | None = None
     output: str = ""
     seconds: float = 0.0
+    # The failing public case drawn (SVG text), for the feedback notebook only: a class-level
+    # default, not a field, so that the grading record (asdict) stays small.
+    figure: ClassVar[str | None] = None
 
     @property
     def feedback_text(self) -> str:
@@ -222,6 +227,20 @@ class TestResult:
             return (self.output + f"{self.grade_id.removesuffix('_test')} passes the public tests "
                     "but fails the hidden tests, which try it on other inputs.")
         return self.output
+
+    @property
+    def feedback_outputs(self) -> list[dict]:
+        """The test cell's outputs in the learner's feedback: its text, the failing public
+        case's figure below it, and an error mark if the cell failed."""
+        text = self.feedback_text
+        outputs = [{"output_type": "stream", "name": "stdout", "text": text}] if text else []
+        if self.figure and self.public_message:
+            outputs.append({"output_type": "display_data", "metadata": {},
+                            "data": {"image/svg+xml": self.figure, "text/plain": FIGURE_TEXT}})
+        if self.status != "passed":
+            outputs.append({"output_type": "error", "ename": "Failed", "evalue": "this check failed",
+                            "traceback": []})
+        return outputs
 
 
 def _one_line(err: BaseException) -> str:
@@ -285,6 +304,8 @@ def run_test(test, setup_ns: dict, learner: RemoteLearner, cell_timeout: float) 
         raise  # the grading setup is broken: not the learner's failure
     except Exception as err:  # a failed check, as the notebook would show it
         setattr(result, f"{part}_message", _one_line(err))
+        if part == "public":  # a hidden case is never drawn
+            result.figure = getattr(err, "figure", None)
     learner.end_of_test()
     result.output = out.getvalue()[:20000]
     result.seconds = time.monotonic() - start

@@ -109,13 +109,7 @@ def grade_notebook(job: Job, notebook: nbs.SourceNotebook, path: Path, limits: L
             result = run_test(test, setup, learner, limits.cell_timeout)
             record["tests"].append({**asdict(result), "exercise": test.exercise, "notebook": notebook.name})
             if test.grade_id in merged.tests:
-                text = result.feedback_text
-                outputs[merged.tests[test.grade_id]] = [
-                    {"output_type": "stream", "name": "stdout", "text": text}] if text else []
-                if result.status != "passed":
-                    outputs[merged.tests[test.grade_id]].append(
-                        {"output_type": "error", "ename": "Failed", "evalue": "this check failed",
-                         "traceback": []})
+                outputs[merged.tests[test.grade_id]] = result.feedback_outputs
     finally:
         learner.close()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -113,9 +113,10 @@ class MaxPool:
         self.pool_w = pool_w
         self.stride = stride
         self.pad = pad
-        # Kept by forward for backward.
+        # Kept by forward for backward: x, and the mask of each window's maximum,
+        # shape (C, pool_h*pool_w, N*out_h*out_w).
         self.x = None
-        self.arg_max = None
+        self.mask = None
 
     def forward(self, x):
         N, C, H, W = x.shape
@@ -125,20 +126,18 @@ class MaxPool:
         x_pad = np.pad(x.astype(float, copy=False), ((0, 0), (0, 0), (p, p), (p, p)),
                        constant_values=-np.inf)
         col = im2col(x_pad, self.pool_h, self.pool_w, self.stride, 0)
-        col = col.reshape(-1, self.pool_h * self.pool_w)
-        self.arg_max = np.argmax(col, axis=1)
-        out = np.max(col, axis=1).reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+        windows = col.T.reshape(C, self.pool_h * self.pool_w, -1)
+        out = np.max(windows, axis=1)
+        self.mask = windows == out[:, None]
+        out = out.reshape(C, N, out_h, out_w).transpose(1, 0, 2, 3)
         self.x = x
         return out
 
     def backward(self, dout):
         N, C, H, W = self.x.shape
         p = self.pad
-        size = self.pool_h * self.pool_w
-        dout = dout.transpose(0, 2, 3, 1)
-        dmax = np.zeros((dout.size, size))
-        dmax[np.arange(self.arg_max.size), self.arg_max] = dout.ravel()
-        dcol = dmax.reshape(dout.shape[0] * dout.shape[1] * dout.shape[2], -1)
+        dout = dout.transpose(1, 0, 2, 3).reshape(C, 1, -1)
+        dcol = (self.mask * dout).reshape(C * self.pool_h * self.pool_w, -1).T
         dx_pad = col2im(dcol, (N, C, H + 2 * p, W + 2 * p), self.pool_h, self.pool_w, self.stride, 0)
         dx = dx_pad[:, :, p:p + H, p:p + W]
         return dx
