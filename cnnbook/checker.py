@@ -18,18 +18,15 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from cnnbook import rebinding
-from cnnbook.checks import (ATOL, RTOL, CheckFailed, Exercise, NotImplementedYet,  # noqa: F401 (re-exported)
-                            _EXERCISES, _REFERENCE, assert_gradients, assert_same_array, assert_shape, call,
-                            case_failed, close, construct, exercise, learner_line, raising_frames,
-                            register_reference, register_suite)
+from cnnbook.checks import (ATOL, RTOL, RUNNER, CheckFailed, Exercise,  # noqa: F401 (re-exported)
+                            NotImplementedYet, _EXERCISES, _REFERENCE, assert_gradients, assert_same_array,
+                            assert_shape, call, case_failed, close, construct, exercise, learner_line,
+                            raising_frames, register_reference, register_suite)
 
 __all__ = ["CheckFailed", "Exercise", "check", "exercise", "register_suite",
            "register_reference", "call", "construct", "close", "assert_shape", "assert_same_array",
            "assert_gradients", "case_failed"]
 
-
-# The name the out-of-kernel grader binds in the globals of its stand-ins for a learner's functions.
-GRADER_HOOK = "__cnnbook_call__"
 
 _plugins_loaded = False
 SKIPPED_PLUGINS: dict[str, str] = {}  # plugin -> why it was not loaded
@@ -96,7 +93,9 @@ def check_note(name: str, target, suite: str = "public", quiet: bool = False) ->
     if target is None or not callable(target):
         raise CheckFailed(f"{name}_test expects your function itself, as in "
                           f"{name}_test({name}); it got {target!r}")
-    target, note = _with_helpers(ex, target, explain=suite == "public")
+    runner = rebinding.runner_of(target)  # this process, or the grader's way to the learner's
+    target, note = _with_helpers(ex, target, runner, explain=suite == "public")
+    running = RUNNER.set(runner)
     try:
         ex.suites[suite](target)
     except NotImplementedYet:
@@ -107,6 +106,8 @@ def check_note(name: str, target, suite: str = "public", quiet: bool = False) ->
         failed = CheckFailed(str(err))
         failed.figure = err.figure if suite == "public" else None
         raise failed from None
+    finally:
+        RUNNER.reset(running)
     if not quiet:
         what = "all public tests" if suite == "public" else f"the {suite} tests"
         if note:
@@ -116,20 +117,20 @@ def check_note(name: str, target, suite: str = "public", quiet: bool = False) ->
     return note
 
 
-def _with_helpers(ex: Exercise, target, explain: bool = True):
+def _with_helpers(ex: Exercise, target, runner: rebinding.Runner, explain: bool = True):
     """Return target with earlier exercises' functions it uses replaced by references.
 
     ``target`` is a function or a class (whose methods are rebuilt the same way).
     Where no reference is installed (the student bundle), the learner's own
     helpers are checked first, so that a failure is blamed on the right function.
     """
-    used = [h for h in ex.helpers if h in rebinding.names_used(target)]
+    used = [h for h in ex.helpers if h in runner.names_used(target)]
     if not used:
         return target, ""
     if all(h in _REFERENCE for h in used):
-        swapped = rebinding.with_globals(target, {h: _REFERENCE[h] for h in used})
-        return swapped, _failing_helpers_note(target, used) if explain else ""
-    env = next(iter(rebinding.functions(target).values())).__globals__
+        swapped = runner.with_globals(target, {h: _REFERENCE[h] for h in used})
+        return swapped, _failing_helpers_note(target, used, runner) if explain else ""
+    env = runner.own_globals(target) or {}
     for h in used:
         helper = env.get(h)
         if helper is None:
@@ -142,14 +143,14 @@ def _with_helpers(ex: Exercise, target, explain: bool = True):
     return target, ""
 
 
-def _failing_helpers_note(target, used: list[str]) -> str:
+def _failing_helpers_note(target, used: list[str], runner: rebinding.Runner) -> str:
     """What to say when correct helpers stood in for the learner's: which of the learner's
     own helpers fail their public check (empty if none does, or if they are not defined)."""
-    env = next(iter(rebinding.functions(target).values())).__globals__
-    if GRADER_HOOK in env:
-        # The grader's stand-in for a learner's function (instructor/grading/checking.py): its
-        # helpers live in another process, and checking them again there would cost the test
-        # cell a second check over the wire. The grader reports each helper's own failure.
+    env = runner.own_globals(target)
+    if env is None:
+        # The grader's runner: the helpers live in another process, and checking them again
+        # there would cost the test cell a second check over the wire. The grader reports
+        # each helper's own failure.
         return ""
     failing = []
     for h in used:

@@ -8,14 +8,14 @@ checker -> suites -> checks.
 
 from __future__ import annotations
 
+import contextvars
 import copy
-import traceback
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from cnnbook import drawing
+from cnnbook import drawing, rebinding
 
 
 class CheckFailed(AssertionError):
@@ -173,28 +173,29 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def raising_frames(err: BaseException) -> list:
-    """The frames of err's traceback, outermost first, with the variables of each call:
-    for hints that depend on which call of the learner's raised."""
-    frames, tb = [], err.__traceback__
-    while tb is not None:
-        frames.append(tb.tb_frame)
-        tb = tb.tb_next
-    return frames
+# The runner of the check under way (rebinding.Runner): this process in a notebook, the
+# learner's process in the grader. ``checker.check`` sets it from the function it checks.
+RUNNER: contextvars.ContextVar[rebinding.Runner] = contextvars.ContextVar("cnnbook_runner",
+                                                                          default=rebinding.LOCAL)
+
+
+def raising_frames(err: BaseException) -> list[rebinding.Frame]:
+    """The calls err came through, outermost first, with the variables of each: for hints
+    that depend on which call of the learner's raised."""
+    return RUNNER.get().raising_frames(err)
 
 
 def learner_line(err: BaseException) -> str:
     """' (at line N: code)' for the innermost frame that is the learner's code."""
-    frames = traceback.extract_tb(err.__traceback__)
     # Frames of numpy, of this package and of the reference helpers swapped in are not the learner's.
-    mine = [f for f in frames if "site-packages" not in f.filename
+    mine = [f for f in raising_frames(err) if "site-packages" not in f.filename
             and not any(d in f.filename.replace("\\", "/") for d in ("/cnnbook/", "/instructor/"))
             and not f.filename.startswith("<frozen")]
     if not mine:
         return ""
     f = mine[-1]
-    code = f" `{f.line.strip()}`" if f.line else ""
-    return f" (in {f.name}, line {f.lineno}:{code})"
+    code = f" `{f.line.strip()}`" if f.line.strip() else ""
+    return f" (in {f.function}, line {f.lineno}:{code})"
 
 
 def _error_hint(err: BaseException) -> str:

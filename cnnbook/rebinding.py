@@ -4,11 +4,19 @@ This is how a check swaps correct helpers in for the learner's (im2col inside a 
 say), so that one mistake costs one exercise. The checker does it in the learner's kernel,
 the grader's sandbox in the learner's process; both use this module, so both judge alike.
 Only the standard library is used here: the sandbox loads it before it closes itself in.
+
+The checker reaches a learner's code through a ``Runner``: the names a function uses, the
+function with helpers swapped, and the calls an error came through (``Frame``). In a
+notebook that is ``LOCAL``, this process; the grader gives its stand-ins for a learner's
+functions a runner of its own (``instructor/grading/checking.py``) that asks the learner's
+process the same questions, so that every check and hint reads the same in both.
 """
 
 from __future__ import annotations
 
+import linecache
 import types
+from dataclasses import dataclass
 
 
 def functions(target) -> dict[str, types.FunctionType]:
@@ -54,3 +62,50 @@ def _code_names(code: types.CodeType, seen: set[int]) -> set[str]:
             seen.add(id(const))
             names |= _code_names(const, seen)
     return names
+
+
+@dataclass
+class Frame:
+    """One call on the way to an error, outermost first: where it was, and its variables."""
+    filename: str
+    function: str
+    lineno: int
+    line: str
+    locals: dict
+
+
+class Runner:
+    """How the checker reaches a learner's function or class: here, in this process."""
+
+    def names_used(self, target) -> set[str]:
+        return names_used(target)
+
+    def with_globals(self, target, replace: dict):
+        return with_globals(target, replace)
+
+    def own_globals(self, target) -> dict | None:
+        """The learner's names as ``target`` sees them (to check its own helpers), or None
+        where checking them again would cost another round of calls."""
+        found = functions(target)
+        return next(iter(found.values())).__globals__ if found else None
+
+    def raising_frames(self, err: BaseException) -> list[Frame]:
+        """The calls of err's traceback, outermost first."""
+        frames, tb = [], err.__traceback__
+        while tb is not None:
+            frame, code = tb.tb_frame, tb.tb_frame.f_code
+            linecache.lazycache(code.co_filename, frame.f_globals)  # as traceback.extract_tb does
+            linecache.checkcache(code.co_filename)
+            frames.append(Frame(code.co_filename, code.co_name, tb.tb_lineno,
+                                linecache.getline(code.co_filename, tb.tb_lineno), frame.f_locals))
+            tb = tb.tb_next
+        return frames
+
+
+LOCAL = Runner()
+RUNNER_ATTRIBUTE = "__cnnbook_runner__"  # a function that another runner reaches carries it
+
+
+def runner_of(target) -> Runner:
+    runner = getattr(target, RUNNER_ATTRIBUTE, None) if isinstance(target, types.FunctionType) else None
+    return runner if isinstance(runner, Runner) else LOCAL

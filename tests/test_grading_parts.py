@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
-from instructor.grading import intake, lms, notebooks, report, wire
+from instructor.grading import intake, lms, notebooks, report, shared, wire
 from instructor.grading.checking import _write_back
 from instructor.grading.sandbox import learner_error
 
@@ -55,6 +56,44 @@ def test_objects_arrive_as_opaque_stand_ins():
 def test_the_grader_refuses_malformed_data(payload, why):
     with pytest.raises(wire.WireError):
         wire.decode(payload)
+
+
+def test_the_grader_sends_in_the_same_codec_and_names_only_what_the_learner_may_take():
+    """Both directions use one codec: the grader's slices, ranges, dtypes and builtin or
+    numpy types arrive as themselves, its other objects as stand-ins; the grader refuses a
+    name, and a handle with its own sign, from the learner's process."""
+    grader, learner = shared.Shared(shared.GRADER), shared.Shared(shared.LEARNER, peer=object())
+
+    class Reference:
+        pass
+
+    ref = Reference()
+    value = (slice(1, None, 2), Ellipsis, range(2, 9, 3), np.dtype("<f4"), np.float32, float, ref)
+    out = wire.decode(wire.encode(value, grader), learner)
+    assert out[:6] == value[:6] and out[4] is np.float32 and out[5] is float
+    assert isinstance(out[6], shared.Stub) and type(out[6]).__name__ == "Reference"
+    assert wire.decode(wire.encode(out[6], learner), grader) is ref  # handed back: the grader's own
+    assert repr(out[6]) == "<Reference object of the grader>"
+    with pytest.raises(AttributeError):
+        out[6]._secret  # noqa: B018  (never asked for)
+    with pytest.raises(wire.WireError, match="by name"):
+        wire.decode(b"n" + struct.pack("<I", 13) + b"builtins:eval", grader)
+    with pytest.raises(wire.WireError, match="handle 7"):  # a handle only the grader makes
+        wire.decode(b"h" + struct.pack("<q", 7) + struct.pack("<I", 1) + b"X", shared.Shared(shared.GRADER, object()))
+    with pytest.raises(wire.WireError, match="range"):
+        wire.decode(b"R" + b"i" + struct.pack("<q", 0) + b"s" + struct.pack("<I", 1) + b"x" + b"N", grader)
+
+
+def test_nothing_is_unpickled_on_either_side():
+    import ast
+
+    for name in ("sandbox", "sandbox_child", "wire", "shared", "protocol"):
+        tree = ast.parse((ROOT / "instructor" / "grading" / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.module}
+        assert not imported & {"pickle", "marshal", "shelve", "dill", "cloudpickle"}, name
 
 
 def test_an_oversized_frame_is_refused_before_it_is_read():

@@ -108,6 +108,19 @@ def test_swapped_helpers_are_served_by_the_grader(box):
     assert box.alive
 
 
+def test_the_graders_arguments_arrive_as_data(box):
+    """Slices, Ellipsis, ranges, dtypes and builtin or numpy types cross as themselves (the
+    same codec both ways), so a check can pass them as in a notebook."""
+    cells(box, "import numpy as np\n"
+               "def pick(x, index, dtype, kind, steps):\n"
+               "    return x[index].astype(dtype), type(index[1]).__name__, kind is float, list(steps)\n")
+    (picked, index_type, is_float, steps), _, _ = box.call(
+        ("name", "pick"), (np.arange(6.0).reshape(2, 3), (Ellipsis, slice(0, 2)), np.dtype("<f4"), float,
+                           range(1, 7, 2)), {}, {}, time.monotonic() + 5)
+    assert picked.dtype == np.float32 and picked.tolist() == [[0.0, 1.0], [3.0, 4.0]]
+    assert (index_type, is_float, steps) == ("slice", True, [1, 3, 5])
+
+
 def test_inputs_changed_by_the_learner_come_back(box):
     cells(box, "def scale(a, hp):\n    a *= 2\n    hp['pad'] = 0\n    return None\n")
     _, args, _ = box.call(("name", "scale"), (np.ones(2), {"pad": 1}), {}, {}, time.monotonic() + 5)
@@ -153,9 +166,52 @@ def test_objects_and_arrays_behave_as_in_one_process(tmp_path):
                 return float(x @ self.W @ np.ones(2))
         assert proxies["build"](Reference, W) == 10.0
         # The learner's special methods and attributes never reach the grader.
-        assert type(layer).__module__ == "instructor.grading.sandbox" and (layer == 5) is False
+        assert type(layer).__module__ == "instructor.grading.shared" and (layer == 5) is False
         with pytest.raises(AttributeError):
             layer.__dict__  # noqa: B018
+    finally:
+        learner.close()
+
+
+def test_the_checker_reads_the_calls_an_error_came_through_as_in_a_notebook(tmp_path):
+    """The grader's runner gives the checker what the notebook's does: the learner's calls
+    with their variables (reported by the learner's process with the error), then the calls
+    of a swapped helper of the grader's that raised; the learner's line from them; and the
+    same object of the learner's as the same stand-in each time it comes back."""
+    from cnnbook import checks, rebinding
+    from instructor.grading.checking import RemoteLearner, make_proxies
+
+    program = [(0, "def outer(x):\n    scale = 3\n    return helper(x * scale)\n"
+                   "def broken(x):\n    return x.reshape(5)\n"
+                   "class Box:\n    pass\n"
+                   "def pair():\n    box = Box()\n    return box, box\n"
+                   "def same(box):\n    return box\n")]
+    learner = RemoteLearner(program, tmp_path, Limits(cell_timeout=5, memory=512 << 20), time.monotonic() + 60)
+
+    def helper(y):  # the grader's reference, swapped in for the learner's helper
+        limit = 1
+        raise ValueError(f"{y.sum()} is over {limit}")
+    try:
+        learner.deadline_for_call = time.monotonic() + 30
+        proxies = make_proxies(learner, learner.ensure())
+        runner = rebinding.runner_of(proxies["outer"])
+        assert runner is not rebinding.LOCAL and "helper" in runner.names_used(proxies["outer"])
+        with pytest.raises(ValueError) as swapped_error:
+            runner.with_globals(proxies["outer"], {"helper": helper})(np.ones(2))
+        with pytest.raises(ValueError) as own_error:
+            proxies["broken"](np.ones(2))
+        running = checks.RUNNER.set(runner)
+        try:
+            frames = checks.raising_frames(swapped_error.value)
+            line = checks.learner_line(own_error.value)
+        finally:
+            checks.RUNNER.reset(running)
+        assert [f.function for f in frames] == ["outer", "helper"]
+        assert frames[0].locals["scale"] == 3 and frames[0].locals["x"].tolist() == [1.0, 1.0]
+        assert frames[1].locals["limit"] == 1 and frames[1].locals["y"].tolist() == [3.0, 3.0]
+        assert line == " (in broken, line 5: `return x.reshape(5)`)"
+        first, second = proxies["pair"]()
+        assert first is second and proxies["same"](first) is first
     finally:
         learner.close()
 

@@ -153,7 +153,7 @@ def _dout_laid_out(dout, axes):
 
 def _frame_locals(err: BaseException, function: str) -> dict | None:
     """The variables of the innermost call of ``function`` in the traceback of err, if any."""
-    calls = [f.f_locals for f in raising_frames(err) if f.f_code.co_name == function]
+    calls = [f.locals for f in raising_frames(err) if f.function == function]
     return calls[-1] if calls else None
 
 
@@ -414,7 +414,7 @@ def _conv_backward_error_hint(stride, pad):
             return ("in backward dout is (FN, N*out_h*out_w) and col (N*out_h*out_w, C*FH*FW): "
                     "dW = dout @ col and dcol = (W.reshape(FN, -1).T @ dout).T")
         if isinstance(err, (ValueError, IndexError)):
-            # No col2im frame to look into (the grader sees the learner's lines only): both causes.
+            # No call of col2im among the frames (it was not reached): both causes.
             return ("col2im takes dcol in col's shape, (N*out_h*out_w, C*FH*FW), and the layer's "
                     "stride and pad: dx = col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad) "
                     "with dcol = (W.reshape(FN, -1).T @ dout).T")

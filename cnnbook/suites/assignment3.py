@@ -203,8 +203,8 @@ def _raising_layer(err: BaseException, net):
     layers = getattr(net, "layers", None)
     layers = list(layers) if isinstance(layers, (list, tuple)) else []
     for frame in raising_frames(err):
-        me = frame.f_locals.get("self")
-        method = frame.f_code.co_name
+        me = frame.locals.get("self")
+        method = frame.function
         if me is not None and me is not net and method in ("forward", "backward"):
             for i, layer in enumerate(layers):
                 if me is layer:

@@ -6,8 +6,8 @@ One module per concern:
 
 * ``intake``: folders and LMS zips to nbgrader's ``submitted/`` layout, the roster;
 * ``notebooks``: the source notebook's cells, a submission with its locked cells restored;
-* ``sandbox`` (with ``sandbox_child``, ``protocol``, ``wire``, ``seccomp`` and ``magics``): the
-  learner's process, what it and the grader say to each other, and its bounds;
+* ``sandbox`` (with ``sandbox_child``, ``protocol``, ``wire``, ``shared``, ``seccomp`` and
+  ``magics``): the learner's process, what it and the grader say to each other, and its bounds;
 * ``checking``: the test cells run in the grader, the learner's functions behind proxies;
 * ``job``: one submission, start to end, as plain data in and out;
 * ``commit``: one graded submission recorded (its notebooks, then the gradebook);

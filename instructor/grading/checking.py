@@ -12,15 +12,18 @@ and stand-ins for the learner's objects whose special methods are the grader's o
 
 Two details keep the checks as they are in a notebook:
 
-* A proxy's code names the same globals as the learner's function, so that
-  ``cnnbook.checker`` still sees which earlier exercises the function calls and swaps its
-  reference implementations in. Each swapped helper stays in the grader: the learner's
-  code calls it back over the wire, and never holds the reference itself.
+* The checker reaches the learner's code through a runner (``cnnbook.rebinding.Runner``);
+  the proxies carry this module's ``RemoteRunner``, which answers its questions from the
+  learner's process: the names a function uses (from the cells' report), the function
+  with the reference implementations of earlier exercises swapped in for its helpers
+  (each stays in the grader: the learner's code calls it back over the wire, and never
+  holds the reference itself), and the calls an error came through (reported by the
+  learner's process with the error, and the grader's own when a swapped helper raised).
 * Arrays are shared: one the check passes and one the learner's code returns have a copy
-  on each side, kept in step at every call (``sandbox.Refs``). So "changed its input" is
+  on each side, kept in step at every call (``shared.Shared``). So "changed its input" is
   still caught, a gradient check that nudges ``layer.W`` still moves the learner's layer,
   and an array the learner keeps comes back as the same object. An object of the
-  learner's (a layer) stays in its process: the check holds a ``RemoteObject`` whose
+  learner's (a layer) stays in its process: the check holds a stand-in (``shared.Stub``) whose
   attributes and methods go there; an object of the grader's (a reference layer swapped
   in for a helper) stays here and the learner's code uses it the same way.
 """
@@ -39,12 +42,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from cnnbook.checker import GRADER_HOOK as HOOK  # the checker knows the grader's stand-ins by it
+from cnnbook import rebinding
 from cnnbook.checks import FIGURE_TEXT
-from instructor.grading.sandbox import (Sandbox, SandboxError, SandboxLost, SandboxTimeout,
-                                        raise_at_learner_line)
-
-
+from instructor.grading import sandbox
+from instructor.grading.sandbox import Sandbox, SandboxError, SandboxLost, SandboxTimeout
 
 
 def _identifier(name) -> bool:
@@ -97,14 +98,11 @@ class RemoteLearner:
                                                    "the grader ran the other cells without it", "traceback": []}}
         return self.names
 
-    # What RemoteObjects and proxies call: the learner's process, within the test cell's time.
+    # What stubs and proxies call: the learner's process, within the test cell's time.
 
     def call(self, target, args, kwargs, overrides):
-        try:
-            result, args_after, kwargs_after = self.sandbox.call(target, args, kwargs, overrides,
-                                                                 self.deadline_for_call)
-        except Exception as err:
-            raise_at_learner_line(err)
+        result, args_after, kwargs_after = self.sandbox.call(target, args, kwargs, overrides,
+                                                             self.deadline_for_call)
         _write_back(args, args_after)
         _write_back(kwargs, kwargs_after)
         return result
@@ -120,7 +118,7 @@ class RemoteLearner:
 
     def end_of_test(self):
         if self.sandbox is not None:
-            self.sandbox.refs.forget_objects()
+            self.sandbox.shared.forget_objects()
 
     def kill(self):
         if self.sandbox is not None:
@@ -156,31 +154,50 @@ def _write_back(original, after) -> None:
             _write_back(o, a)
 
 
+class RemoteRunner(rebinding.Runner):
+    """The checker's way to a learner's code in the learner's process (see the module's
+    docstring); the notebook's is ``rebinding.LOCAL``."""
+
+    def __init__(self, learner: RemoteLearner, names: dict):
+        self.learner, self.names = learner, names
+
+    def proxy(self, name: str, overrides: dict):
+        """A plain function standing for the learner's ``name``, called there with these
+        helpers swapped in."""
+        def proxy(*args, **kwargs):
+            return self.learner.call(("name", name), args, kwargs, overrides)
+        proxy.__name__ = proxy.__qualname__ = name
+        setattr(proxy, rebinding.RUNNER_ATTRIBUTE, self)
+        proxy.cnnbook_learner_name, proxy.cnnbook_overrides = name, overrides
+        return proxy
+
+    def names_used(self, target) -> set[str]:
+        info = self.names.get(getattr(target, "cnnbook_learner_name", None), {})
+        return {u for u in info.get("uses", []) if _identifier(u)}
+
+    def with_globals(self, target, replace: dict):
+        return self.proxy(target.cnnbook_learner_name, {**target.cnnbook_overrides, **replace})
+
+    def own_globals(self, target):
+        return None  # the learner's helpers are checked by their own test cells
+
+    def raising_frames(self, err: BaseException) -> list[rebinding.Frame]:
+        reported = getattr(err, "learner_frames", None)
+        if reported is None:  # not the learner's error
+            return super().raising_frames(err)
+        frames = [rebinding.Frame(*frame) for frame in reported]
+        cause = getattr(err, "grader_cause", None)
+        if cause is not None:  # a swapped helper of the grader's raised it: its calls, too
+            frames += [f for f in super().raising_frames(cause) if f.filename != sandbox.__file__]
+        return frames
+
+
 def make_proxies(learner: RemoteLearner, names: dict) -> dict:
     """A proxy function for every function or callable the learner's code defined."""
-    base: dict = {}
-    proxies = {}
-    learner.sandbox.refs.owner = learner
-
-    def hook(name, uses, args, kwargs, env):
-        overrides = {h: env[h] for h in uses if h in env and env[h] is not base.get(h)}
-        return learner.call(("name", name), args, kwargs, overrides)
-
-    base[HOOK] = hook
-    for name, info in names.items():
-        if not _identifier(name) or not isinstance(info, dict) or info.get("kind") not in ("function", "callable"):
-            continue
-        uses = [u for u in info.get("uses", []) if _identifier(u)] if isinstance(info.get("uses"), list) else []
-        lines = [f"def {name}(*args, **kwargs):"]
-        if uses:
-            # Never called: it only puts the learner's global names into this code object.
-            lines += ["    def __uses__():", f"        return ({', '.join(uses)},)"]
-        lines += [f"    return {HOOK}({name!r}, {tuple(uses)!r}, args, kwargs, globals())"]
-        namespace: dict = {}
-        exec(compile("\n".join(lines), f"<proxy of {name}>", "exec"), base, namespace)
-        proxies[name] = namespace[name]
-    base.update(proxies)
-    return proxies
+    learner.sandbox.shared.peer = learner
+    runner = RemoteRunner(learner, names)
+    return {name: runner.proxy(name, {}) for name, info in names.items()
+            if _identifier(name) and isinstance(info, dict) and info.get("kind") in ("function", "callable")}
 
 
 @dataclass

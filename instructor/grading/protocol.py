@@ -4,8 +4,11 @@ this file by path: standard library only).
 
 Processes and pipes. The grader (``sandbox.Sandbox``) starts the learner's process
 (``sandbox_child``) with two pipes. Every message is one frame (``wire.write_frame``: an
-8-byte little-endian length, then the payload) and is a tuple whose first item is its
-kind, one of the names below.
+8-byte little-endian length, then the payload). After the setup, every payload, both ways,
+is one value of the data-only codec ``wire.encode`` (None, numbers, strings, bytes, lists,
+tuples, dicts, slices, ranges, numeric arrays, scalars and dtypes, and references: to a
+shared array, to an object that stays with its owner, to a builtin or numpy type the
+grader names): a tuple whose first item is its kind, one of the names below.
 
 Order.
 
@@ -34,22 +37,36 @@ Order.
    grader: ``callback`` (helper, args, kwargs: a reference helper swapped in for one of
    the learner's own), ``grader_call`` (handle, args, kwargs) or ``grader_getattr``
    (handle, public name) on one of the grader's objects it was given in this request.
-   The grader answers each with ``reply`` (value) or ``error`` (ename, args).
+   The grader answers each with ``reply`` (value) or ``error`` (ename, args, and an id).
+
+   A ``raise`` carries the error: its class name, arguments and a short traceback, and the
+   calls it came through (``frames``: file, function, line, its text and the variables of
+   each call, outermost first; the learner's process leaves its own calls out) and, when
+   it is one of the grader's ``error`` answers passed through, that answer's id: the
+   checker's hints read the calls as in a notebook (``checking.RemoteRunner``).
+
+Shared arrays and objects (``shared``). The last item of ``call``, ``getattr`` and
+``setattr`` is what the grader changed in the arrays both sides hold, and the tokens it
+dropped; the last item of each answer is what the learner's code changed in them. Tokens
+and handles made by the grader are > 0, those of the learner's process < 0.
 
 Trust. The learner's process runs code the grader does not trust, and that code can
 write to the pipe itself: everything the grader reads is treated as hostile. It is
 decoded by ``wire.decode`` (data only: no pickle, no eval; sizes, depth and dtypes
-bounded; references only to what the grader handed out) and then checked here
-(``check_answer``, ``check_run``, ``check_names``) before any of it is used: a message of
+bounded; references only to what the grader handed out, a name refused) and then checked
+here (``check_message``, ``check_run``, ``check_names``) before any of it is used: a message of
 an unknown kind, out of order, or of the wrong shape ends the learner's process, and the
 check running scores 0 with the reason. Time is the grader's: a deadline on every read.
-The other way, the grader sends pickles of its own data (the learner's process trusts the
-grader); objects the grader keeps go as handles, never as code.
+The other way, the learner's process trusts the grader (it does not check the order or
+the sizes of its messages), but it too only decodes data with ``wire.decode``: nothing it
+receives is unpickled or evaluated, and the grader's objects stay in the grader, used
+through stand-ins. Version 2: both directions in the data codec (version 1 sent pickles
+from the grader); version 3: a ``raise`` reports the calls it came through.
 """
 
 from __future__ import annotations
 
-VERSION = 1
+VERSION = 3
 
 # grader -> learner
 REQUESTS = ("cells", "get", "call", "getattr", "setattr", "probe", "exit")
@@ -94,9 +111,19 @@ def check_error(error) -> dict:
     _require(_is_str_list(error.get("traceback", []), 100), "a malformed traceback")
     _require(_is_str_list(error.get("bases", []), 100), "malformed error bases")
     _require(isinstance(error.get("args", []), list), "malformed error arguments")
-    where = error.get("where")
-    _require(where is None or (isinstance(where, list) and len(where) == 4), "a malformed error location")
+    frames = error.get("frames", [])
+    _require(isinstance(frames, list) and len(frames) <= 100 and all(_is_frame(f) for f in frames),
+             "malformed error frames")
+    cause = error.get("grader_error")
+    _require(cause is None or type(cause) is int, "a malformed reference to the grader's error")
     return error
+
+
+def _is_frame(frame) -> bool:
+    """[filename, function, line number, line, variables], as the checker's Frame has them."""
+    return (isinstance(frame, list) and len(frame) == 5 and isinstance(frame[0], str)
+            and isinstance(frame[1], str) and type(frame[2]) is int and isinstance(frame[3], str)
+            and isinstance(frame[4], dict) and all(isinstance(k, str) for k in frame[4]))
 
 
 def check_run(expected_index: int, message) -> dict:

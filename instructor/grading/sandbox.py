@@ -3,21 +3,18 @@ functions, and enforce the time limits.
 
 The learner's process (``sandbox_child.py``) holds the submission's code and nothing of
 the course's: no solutions, hidden tests, reference implementations or gradebook. The two
-exchange data (``wire`` one way, pickles the other), shared arrays, and handles to objects
-that stay where they are (``Refs``); never code. ``protocol`` says who sends what, in which
-order; every message from the learner's process is checked against it on receipt. Time is enforced here (a deadline on
-every read, SIGKILL when it passes); memory, files, processes and signals are enforced
-inside the child by the kernel (see its docstring).
+exchange data (``wire``, both ways), shared arrays, and handles to objects that stay where
+they are (``shared``); never code. ``protocol`` says who sends what, in which order; every
+message from the learner's process is checked against it on receipt. Time is enforced here
+(a deadline on every read, SIGKILL when it passes); memory, files, processes and signals
+are enforced inside the child by the kernel (see its docstring).
 """
 
 from __future__ import annotations
 
 import builtins
 import functools
-import io
-import linecache
 import os
-import pickle
 import pwd
 import signal
 import stat
@@ -26,11 +23,10 @@ import sys
 import sysconfig
 import time
 import types
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from instructor.grading import protocol, wire
+from instructor.grading import protocol, shared, wire
 from instructor.grading.protocol import ProtocolError
 
 CHILD = Path(__file__).with_name("sandbox_child.py")
@@ -183,6 +179,9 @@ def _exit_reason(proc: subprocess.Popen) -> str:
     return f"it ended the Python process (exit code {code})"
 
 
+ANSWERED_ERRORS_KEPT = 20
+
+
 @dataclass
 class Sandbox:
     workdir: Path
@@ -190,7 +189,9 @@ class Sandbox:
     public: Path | None = None
     applied: dict = field(default_factory=dict)
     proc: subprocess.Popen | None = None
-    refs: Refs = field(default_factory=lambda: Refs())
+    answered_errors: dict = field(default_factory=dict)  # id -> an error the grader answered with
+    errors_sent: int = 0
+    shared: shared.Shared = field(default_factory=lambda: shared.Shared(shared.GRADER))
 
     # Starting and stopping -------------------------------------------------------
 
@@ -279,8 +280,7 @@ class Sandbox:
 
     def _send(self, *message, share: bool = True) -> None:
         try:
-            # Pickles go only this way, from the grader to the learner's process.
-            wire.write_frame(self.wfd, self.refs.pickle(message, share))
+            wire.write_frame(self.wfd, wire.encode(message, self.shared, share))
         except (BrokenPipeError, OSError):
             raise SandboxLost(self._lost_reason()) from None
 
@@ -296,7 +296,7 @@ class Sandbox:
     def _recv(self, deadline: float) -> tuple:
         try:
             payload = wire.read_frame(self.rfd, deadline, self.limits.max_message)
-            message = wire.decode(payload, self.refs)
+            message = wire.decode(payload, self.shared)
         except TimeoutError:
             self.kill()
             raise SandboxTimeout() from None
@@ -350,15 +350,15 @@ class Sandbox:
         objects (("handle", handle)); serve its calls of the ``overrides`` helpers with the
         grader's own. Returns (result, args, kwargs) as they were after the call, so that a
         change to an input shows."""
-        self._send("call", target, args, kwargs, sorted(overrides), self.refs.sync())
+        self._send("call", target, args, kwargs, sorted(overrides), self.shared.sync())
         return self._serve(deadline, overrides, "return")
 
     def getattr(self, handle: int, name: str, overrides: dict, deadline: float):
-        self._send("getattr", handle, name, self.refs.sync())
+        self._send("getattr", handle, name, self.shared.sync())
         return self._serve(deadline, overrides, "value")[0]
 
     def setattr(self, handle: int, name: str, value, overrides: dict, deadline: float) -> None:
-        self._send("setattr", handle, name, value, self.refs.sync())
+        self._send("setattr", handle, name, value, self.shared.sync())
         self._serve(deadline, overrides, "value")
 
     def _serve(self, deadline: float, overrides: dict, answer: str) -> tuple:
@@ -367,7 +367,7 @@ class Sandbox:
         learner's process when its code calls a swapped helper or uses one of the grader's
         objects."""
         size = {"return": 4, "value": 2}[answer]  # the body, with the changes to shared arrays
-        self.refs.overrides = overrides
+        self.shared.context = overrides  # the stubs made meanwhile call with these helpers swapped
         while True:
             message = self._recv(deadline)
             kind, body = self._expect(message, answer, "raise", *protocol.QUESTIONS), message[1:]
@@ -375,11 +375,12 @@ class Sandbox:
                 if len(body) != (2 if kind == "raise" else size):
                     raise self._broken(f"it broke the grader's protocol: a malformed {kind}")
                 try:
-                    self.refs.apply(body[-1])
-                except wire.WireError as err:
+                    self.shared.apply(body[-1])
+                except shared.Refused as err:
                     raise self._broken(f"it sent something the grader refuses: {err}") from None
                 if kind == "raise":
-                    raise learner_error(self._checked(protocol.check_error, body[0]))
+                    info = self._checked(protocol.check_error, body[0])
+                    raise learner_error(info, self.answered_errors.get(info.get("grader_error")))
                 return body[:-1]
             if kind == "callback" and len(body) == 3 and body[0] in overrides and _arguments(*body[1:]):
                 fn, args, kwargs = overrides[body[0]], body[1], body[2]
@@ -396,7 +397,7 @@ class Sandbox:
 
     def _grader_object(self, handle):
         try:
-            return self.refs.grader_object(handle)
+            return self.shared.own_object(handle)
         except (KeyError, TypeError):
             raise self._broken(f"it broke the grader's protocol: a reference {handle!r} it was never given") \
                 from None
@@ -405,7 +406,13 @@ class Sandbox:
         try:
             value = compute()
         except Exception as err:  # the helper's error goes back into the learner's code
-            self._send("error", {"ename": type(err).__name__, "args": [str(err)[:2000]]}, share=False)
+            # Kept (the last few) with its calls: if it comes back raised by the learner's code,
+            # the checker reads them as in a notebook, where the helper ran in the same process.
+            self.answered_errors[self.errors_sent] = err
+            self.answered_errors.pop(self.errors_sent - ANSWERED_ERRORS_KEPT, None)
+            self._send("error", {"ename": type(err).__name__, "args": [str(err)[:2000]], "id": self.errors_sent},
+                       share=False)
+            self.errors_sent += 1
             return
         self._send("reply", value, share=False)
 
@@ -432,200 +439,21 @@ def _arguments(args, kwargs) -> bool:
     return isinstance(args, tuple) and isinstance(kwargs, dict) and all(isinstance(k, str) for k in kwargs)
 
 
-# What the two processes share ----------------------------------------------------------------
-
-# Sent to the learner's process as they are; any other object stays with the grader and
-# goes by handle.
-DATA_TYPES = (type(None), bool, int, float, complex, str, bytes, bytearray, pickle.PickleBuffer, slice,
-              type(Ellipsis), range)
-# Modules whose classes and functions pickle names (an array's reconstructor, say).
-PICKLED_BY_NAME = ("builtins", "copyreg", "collections", "numpy")
-
-
-class RemoteObject:
-    """An object of the learner's (an instance of its class, a bound method) that stays in the
-    learner's process. Attribute reads, writes and calls go there; the values that come back
-    are data, shared arrays or other remote objects. Its special methods are its own (no
-    ``__eq__`` or ``__array__`` of the learner's)."""
-
-    __slots__ = ("_owner", "_handle", "_overrides")
-
-    def __init__(self, owner, handle: int, overrides: dict):
-        object.__setattr__(self, "_owner", owner)
-        object.__setattr__(self, "_handle", handle)
-        object.__setattr__(self, "_overrides", overrides)
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return self._owner.getattr(self._handle, name, self._overrides)
-
-    def __setattr__(self, name, value):
-        self._owner.setattr(self._handle, name, value, self._overrides)
-
-    def __call__(self, *args, **kwargs):
-        return self._owner.call(("handle", self._handle), args, kwargs, self._overrides)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} object of the learner>"
-
-
-_remote_types: dict[str, type] = {}
-
-
-def remote_type(type_name: str) -> type:
-    """A RemoteObject class named as the learner's, so that messages name the right type."""
-    name = type_name if type_name.isidentifier() else "RemoteObject"
-    if name not in _remote_types:
-        _remote_types[name] = type(name, (RemoteObject,), {"__slots__": ()})
-    return _remote_types[name]
-
-
-class Refs:
-    """The grader's side of the arrays both processes share, and of the objects each holds
-    for the other.
-
-    An array that crosses (an argument the grader passes, a value the learner's code
-    returns) gets a token on both sides, and before and after every request each side
-    sends the other what changed in it. So the learner's code changing its input, or the
-    grader nudging ``layer.W`` in a gradient check, is seen by the other side as in one
-    process. The grader keeps only weak references: an array it drops stops being shared.
-    Tokens made here are > 0, tokens of the learner's process < 0.
-    """
-
-    def __init__(self):
-        self.arrays: dict[int, tuple] = {}       # token -> (weak reference, snapshot)
-        self.tokens: dict[int, int] = {}         # id(array) -> token
-        self.retired: list[int] = []
-        self.next = 0
-        self.objects: dict[int, object] = {}     # handle -> the grader's object
-        self.object_handles: dict[int, int] = {}
-        self.owner = None                        # whoever RemoteObjects call (checking.RemoteLearner)
-        self.overrides: dict = {}
-
-    def _register(self, token: int, arr) -> None:
-        ident = id(arr)
-
-        def dropped(_, token=token, ident=ident):
-            self.arrays.pop(token, None)
-            if self.tokens.get(ident) == token:
-                del self.tokens[ident]
-            self.retired.append(token)
-        self.arrays[token] = (weakref.ref(arr, dropped), wire.snapshot(arr))
-        self.tokens[ident] = token
-
-    # Grader -> learner -------------------------------------------------------------------
-
-    def pickle(self, message, share: bool) -> bytes:
-        import numpy as np
-
-        def persistent_id(obj):
-            if isinstance(obj, RemoteObject):
-                return ("h", object.__getattribute__(obj, "_handle"))
-            if isinstance(obj, np.ndarray):
-                if not share or obj.dtype.kind not in "biufc":
-                    return None
-                token = self.tokens.get(id(obj))
-                if token is not None:
-                    return ("k", token)
-                self.next += 1
-                self._register(self.next, obj)
-                return ("K", self.next, obj.dtype.str, obj.shape, np.ascontiguousarray(obj).tobytes())
-            if type(obj) in DATA_TYPES or isinstance(obj, (np.generic, np.dtype)) \
-                    or type(obj) in (tuple, list, dict):
-                return None
-            if isinstance(obj, (type, types.BuiltinFunctionType, types.FunctionType)) and \
-                    str(getattr(obj, "__module__", "")).split(".")[0] in PICKLED_BY_NAME:
-                return None  # pickle's own helpers and numpy's, which the other side imports
-            handle = self.object_handles.get(id(obj))
-            if handle is None:
-                handle = self.object_handles[id(obj)] = len(self.objects) + 1
-                self.objects[handle] = obj
-            return ("G", handle, type(obj).__name__)
-
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=5)
-        pickler.persistent_id = persistent_id
-        pickler.dump(message)
-        return buffer.getvalue()
-
-    def sync(self) -> tuple:
-        """What the grader changed in shared arrays since the last exchange, and the tokens
-        it no longer uses."""
-        changes = []
-        for token, (ref, snap) in list(self.arrays.items()):
-            arr = ref()
-            if arr is not None:
-                now = wire.snapshot(arr)
-                if now != snap:
-                    self.arrays[token] = (ref, now)
-                    changes.append((token, (arr.dtype.str, arr.shape, arr.tobytes())))
-        retired, self.retired = self.retired, []
-        return changes, retired
-
-    def forget_objects(self) -> None:
-        """The learner's process keeps no handle to the grader's objects past one test cell."""
-        self.objects.clear()
-        self.object_handles.clear()
-
-    # Learner -> grader (wire.decode's questions) ----------------------------------------------
-
-    def adopt(self, token: int, arr):
-        if not (isinstance(token, int) and token < 0) or token in self.arrays:
-            raise wire.WireError(f"a shared array with the token {token}")
-        self._register(token, arr)
-        return arr
-
-    def array(self, token: int):
-        arr = self.arrays[token][0]()
-        if arr is None:
-            raise KeyError(token)
-        return arr
-
-    def grader_object(self, handle: int):
-        return self.objects[handle]
-
-    def remote(self, handle: int, type_name: str):
-        if self.owner is None:
-            return wire.opaque(type_name)
-        return remote_type(type_name)(self.owner, handle, self.overrides)
-
-    def apply(self, changes) -> None:
-        """Write the learner's changes to shared arrays into the grader's."""
-        import numpy as np
-
-        if not isinstance(changes, list):
-            raise wire.WireError("bad changes")
-        for item in changes:
-            if not (isinstance(item, tuple) and len(item) == 4):
-                raise wire.WireError("bad change")
-            token, dtype, shape, data = item
-            if not (type(token) is int and isinstance(dtype, str) and isinstance(shape, list)
-                    and isinstance(data, bytes)):
-                raise wire.WireError("a malformed change")
-            entry = self.arrays.get(token)  # None: an array the grader has dropped since
-            arr = entry[0]() if entry else None
-            if arr is None:
-                continue
-            if not (isinstance(dtype, str) and dtype == arr.dtype.str and isinstance(shape, list)
-                    and tuple(shape) == arr.shape and isinstance(data, bytes) and len(data) == arr.nbytes):
-                raise wire.WireError("a change that does not fit its array")
-            np.copyto(arr, np.frombuffer(data, dtype=arr.dtype).reshape(arr.shape))
-            self.arrays[token] = (entry[0], wire.snapshot(arr))
-
-
 # Errors from the learner's code ---------------------------------------------------------
 
 _error_classes: dict[tuple, type] = {}
 
 
-def learner_error(info: dict) -> Exception:
+def learner_error(info: dict, grader_cause: BaseException | None = None) -> Exception:
     """An exception on the grader's side that says what the learner's code raised.
 
     Builtin exception types are rebuilt as themselves (the checker's hints look at
     TypeError and KeyError); any other type becomes a new class of the same name under its
     nearest builtin base. Exit and interrupt exceptions become ordinary ones: the
-    learner's ``exit()`` must not stop the grader.
+    learner's ``exit()`` must not stop the grader. It carries the calls it came through
+    (``learner_frames``, as ``protocol.check_error`` checked them) and, when it was one of
+    the grader's own errors passed back through the learner's code, that error
+    (``grader_cause``): the checker's runner reads both (``checking.RemoteRunner``).
     """
     name = str(info.get("ename", "Exception"))
     bases = [getattr(builtins, b, None) for b in info.get("bases", []) if isinstance(b, str)]
@@ -643,20 +471,6 @@ def learner_error(info: dict) -> Exception:
         str(err)
     except Exception:
         err = cls(str(info.get("evalue", "")))
-    err.learner_where = info.get("where")
-    err.learner_traceback = info.get("traceback", [])
+    err.learner_frames = info.get("frames", [])
+    err.grader_cause = grader_cause
     return err
-
-
-def raise_at_learner_line(err: Exception):
-    """Raise ``err`` from a frame that carries the learner's file name, function and line,
-    so that the checker's message names the learner's line as it does in a notebook."""
-    where = getattr(err, "learner_where", None)
-    if not (isinstance(where, list) and len(where) == 4 and isinstance(where[2], int)
-            and 0 < where[2] < 100_000 and isinstance(where[1], str) and where[1].isidentifier()):
-        raise err
-    filename, function, lineno, line = str(where[0])[:40], where[1], where[2], str(where[3])
-    lines = ["\n"] * (lineno - 1) + [line + "\n"]
-    linecache.cache[filename] = (len(line), None, lines, filename)
-    code = compile("\n" * (lineno - 1) + "raise __learner_error__", filename, "exec")
-    exec(code.replace(co_name=function), {"__learner_error__": err})

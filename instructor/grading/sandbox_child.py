@@ -5,9 +5,11 @@ no PYTHONPATH, no .pth files, so sys.path is exactly what the grader sets: the w
 folder (the notebook's folder in a kernel), a copy of the workbook's public files (what the
 student bundle holds: ``public_tests.py``, ``cnnbook``, the data) and site-packages. The
 instructor's package is not importable, and not readable either. Only the standard
-library and numpy are used here; the wire format, the protocol, the seccomp filter and the
-magics are loaded from the files beside this one, and the helper swap the checker uses
-(``cnnbook.rebinding``) from the public copy.
+library and numpy are used here; the wire format, the protocol, what the two processes share
+(``shared``), the seccomp filter and the magics are loaded from the files beside this one,
+and the helper swap the checker uses (``cnnbook.rebinding``) from the public copy. The
+grader's messages are decoded with the same data-only codec as this side's answers: nothing
+is unpickled here either.
 
 Before any learner code runs, the process closes itself in, in this order (each step
 reports whether it took effect; the grader prints that before grading):
@@ -31,11 +33,9 @@ import ast
 import builtins
 import ctypes
 import importlib.util
-import io
 import json
 import linecache
 import os
-import pickle
 import resource
 import signal
 import stat
@@ -48,6 +48,7 @@ from pathlib import Path
 wire = None  # the wire module, loaded from beside this file in main()
 magics = None  # the magics module (get_ipython() for a cell's magics), loaded the same way
 protocol = None  # the protocol module: its version and message kinds
+shared = None  # what the two processes share (arrays, stand-ins), loaded the same way
 seccomp = None  # the seccomp filter (libseccomp), loaded the same way
 rebinding = None  # cnnbook.rebinding, imported from the public copy in main()
 OUTPUT_LIMIT = 64 * 1024  # characters of printed output kept per cell
@@ -221,119 +222,58 @@ def _safe_str(err) -> str:
 
 def describe_error(err: BaseException) -> dict:
     """What the grader needs to raise the same error on its side: a builtin class name
-    and arguments when possible, the learner's innermost line, and a short traceback."""
+    and arguments when possible, and a short traceback of the learner's cells."""
     bases = [c.__name__ for c in type(err).__mro__
              if getattr(builtins, c.__name__, None) is c and issubclass(c, BaseException)]
     frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.startswith("<cell")]
-    where = None
-    if frames:
-        f = frames[-1]
-        where = [f.filename, f.name, f.lineno, (f.line or "")[:300]]
     args = []
     for a in getattr(err, "args", ())[:4]:
         args.append(a if isinstance(a, (str, int, float, bool, type(None))) else _safe_str(a))
     lines = [f"  {f.filename}, line {f.lineno}, in {f.name}\n    {(f.line or '').strip()}\n"
              for f in frames[-5:]]
     return {"ename": type(err).__name__[:100], "evalue": _safe_str(err), "bases": bases,
-            "args": args, "where": where, "traceback": lines}
+            "args": args, "traceback": lines}
 
 
-class GraderObject:
-    """Stands here for one of the grader's objects (a reference layer swapped in for a helper,
-    say): using it asks the grader, which keeps the object. Private names are refused."""
-
-    def __init__(self, learner, handle: int, type_name: str):
-        object.__setattr__(self, "_learner", learner)
-        object.__setattr__(self, "_handle", handle)
-        object.__setattr__(self, "_type", type_name)
-
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self._learner.ask("grader_getattr", self._handle, name)
-
-    def __call__(self, *args, **kwargs):
-        return self._learner.ask("grader_call", self._handle, args, kwargs)
-
-    def __repr__(self):
-        return f"<{self._type} of the grader>"
+FRAMES_KEPT = 30             # innermost calls reported with an error
+LOCAL_ARRAY_BYTES = 1 << 20  # a larger array among a call's variables is left out
 
 
-class Shared:
-    """This side of the arrays shared with the grader (tokens < 0 are made here, > 0 there),
-    and the objects the grader holds by handle."""
+def _plain(value, np, depth: int = 0) -> bool:
+    """A variable the wire carries without running the learner's code: data of the exact
+    builtin types, numeric arrays up to a size, and objects (they go by handle); not a
+    module, nor a container of the learner's own type, whose methods could raise."""
+    kind = type(value)
+    if kind in (type(None), bool, int, float, complex, str, bytes) or isinstance(value, np.generic):
+        return True
+    if kind is np.ndarray:
+        return value.nbytes <= LOCAL_ARRAY_BYTES
+    if kind in (list, tuple):
+        return depth < 3 and len(value) <= 100 and all(_plain(v, np, depth + 1) for v in value)
+    if kind is dict:
+        return depth < 3 and len(value) <= 100 and all(type(k) is str and _plain(v, np, depth + 1)
+                                                        for k, v in value.items())
+    return not isinstance(value, (types.ModuleType, list, tuple, dict, str, bytes, bytearray, int, float,
+                                  complex, np.ndarray, slice, range))
 
-    def __init__(self, learner):
-        self.learner = learner
-        self.arrays: dict[int, object] = {}      # token -> array
-        self.snapshots: dict[int, bytes] = {}
-        self.tokens: dict[int, int] = {}         # id(array) -> token
-        self.objects: dict[int, object] = {}     # handle -> an object the grader refers to
-        self.next = 0
 
-    def register(self, token: int, arr) -> None:
-        self.arrays[token] = arr
-        self.snapshots[token] = wire.snapshot(arr)
-        self.tokens[id(arr)] = token
+def raising_frames(err: BaseException) -> list:
+    """The calls an error of the learner's code came through, outermost first, as the
+    checker's runner reports them in a notebook (cnnbook.rebinding.Frame): [filename,
+    function, line number, line, variables]. This process's own calls are left out; the
+    variables go as any value does (arrays shared, objects by handle)."""
+    import numpy as np
 
-    # wire.encode's questions
-    def array_token(self, arr):
-        token = self.tokens.get(id(arr))
-        if token is not None:
-            return token, True
-        self.next -= 1
-        self.register(self.next, arr)
-        return self.next, False
-
-    def handle(self, obj) -> int:
-        self.next -= 1
-        self.objects[self.next] = obj
-        return self.next
-
-    def grader_handle(self, obj):
-        return object.__getattribute__(obj, "_handle") if isinstance(obj, GraderObject) else None
-
-    # pickle's: what the grader sent by reference
-    def persistent_load(self, pid):
-        kind = pid[0]
-        if kind == "k":
-            return self.arrays[pid[1]]
-        if kind == "K":
-            import numpy as np
-            _, token, dtype, shape, data = pid
-            arr = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
-            self.register(token, arr)
-            return arr
-        if kind == "h":
-            return self.objects[pid[1]]
-        return GraderObject(self.learner, pid[1], pid[2])
-
-    def apply(self, sync) -> None:
-        """The grader's changes to shared arrays since the last exchange, and the tokens it dropped."""
-        changes, retired = sync
-        for token, (dtype, shape, data) in changes:
-            arr = self.arrays.get(token)
-            if arr is not None:
-                import numpy as np
-                new = np.frombuffer(data, dtype=dtype).reshape(shape)
-                if new.shape == arr.shape:
-                    np.copyto(arr, new, casting="unsafe")
-                self.snapshots[token] = wire.snapshot(arr)
-        for token in retired:
-            arr = self.arrays.pop(token, None)
-            self.snapshots.pop(token, None)
-            if arr is not None and self.tokens.get(id(arr)) == token:
-                del self.tokens[id(arr)]
-
-    def changes(self) -> list:
-        """Shared arrays the learner's code changed since the last exchange."""
-        out = []
-        for token, arr in self.arrays.items():
-            snap = wire.snapshot(arr)
-            if snap != self.snapshots[token]:
-                self.snapshots[token] = snap
-                out.append((token, arr.dtype.str, list(arr.shape), arr.tobytes()))
-        return out
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = []
+    for frame, lineno in traceback.walk_tb(err.__traceback__):
+        filename = frame.f_code.co_filename
+        if os.path.dirname(os.path.abspath(filename)) == here:
+            continue
+        names = {k: v for k, v in list(frame.f_locals.items())[:200] if type(k) is str and _plain(v, np)}
+        out.append([filename[:300], frame.f_code.co_name[:100], lineno,
+                    linecache.getline(filename, lineno)[:300], names])
+    return out[-FRAMES_KEPT:]
 
 
 class ChildServer:
@@ -342,7 +282,7 @@ class ChildServer:
     def __init__(self, rfd: int, wfd: int, applied: dict, setup: dict):
         self.rfd, self.wfd = rfd, wfd
         self.applied, self.setup = applied, setup
-        self.shared = Shared(self)
+        self.shared = shared.Shared(shared.LEARNER, self)
         # What a kernel offers besides builtins (-S leaves out site's exit and quit).
         self.ns = {"__name__": "__main__", "__builtins__": builtins, "display": print,
                    "exit": sys.exit, "quit": sys.exit}
@@ -356,10 +296,8 @@ class ChildServer:
         wire.write_frame(self.wfd, payload)
 
     def recv(self):
-        # The grader's messages are pickles: its own data, which this side may trust.
-        unpickler = pickle.Unpickler(io.BytesIO(wire.read_frame(self.rfd)))
-        unpickler.persistent_load = self.shared.persistent_load
-        return unpickler.load()
+        # The grader's data, which this side trusts: no size limit, but still data only.
+        return wire.decode(wire.read_frame(self.rfd), self.shared)
 
     def serve(self):
         self.send("ready", self.applied, protocol.VERSION)
@@ -376,7 +314,9 @@ class ChildServer:
                 self.send("cell", index, self.run_cell(index, source))
             self.send("cells_done", self.describe())
         elif kind in ("call", "getattr", "setattr"):
-            self.shared.apply(message[-1])
+            changes, retired = message[-1]
+            self.shared.apply(changes)
+            self.shared.retire(retired)
             self.request(kind, *message[1:-1])
         elif kind == "get":
             self.send("value", self.ns.get(message[1]), [], share=True)
@@ -384,7 +324,7 @@ class ChildServer:
             self.send("probe", probe(message[1]))
         else:
             self.send("raise", {"ename": "RuntimeError", "evalue": f"unknown request {kind!r}",
-                                "bases": ["RuntimeError"], "args": [], "where": None, "traceback": []}, [])
+                                "bases": ["RuntimeError"], "args": [], "traceback": []}, [])
 
     def run_cell(self, index: int, source: str) -> dict:
         filename = f"<cell {index}>"
@@ -429,8 +369,19 @@ class ChildServer:
             if message[0] == "reply":
                 return message[1]
             if message[0] == "error":
-                raise _rebuild(message[1])
+                err = _rebuild(message[1])
+                # Which of the grader's errors this is: its calls are the grader's to report.
+                err.cnnbook_grader_error = message[1].get("id")
+                raise err
             self.dispatch(message)
+
+    # What the stand-ins of the grader's objects call (``shared.Stub``).
+
+    def call(self, target, args, kwargs, context=None):
+        return self.ask("grader_call", target[1], args, kwargs)
+
+    def getattr(self, handle, name, context=None):
+        return self.ask("grader_getattr", handle, name)
 
     def callback(self, helper: str):
         def stub(*args, **kwargs):
@@ -465,7 +416,13 @@ class ChildServer:
                 reply = ("value", None)
         except BaseException as err:
             sys.stdout, sys.stderr = saved
-            self.send("raise", describe_error(err), self.shared.changes(), share=True)
+            error = describe_error(err)
+            try:
+                cause = getattr(err, "cnnbook_grader_error", None)
+                error.update(frames=raising_frames(err), grader_error=cause if type(cause) is int else None)
+            except BaseException:  # a learner's object that raises when looked at: no calls reported
+                pass
+            self.send("raise", error, self.shared.changes(), share=True)
             return
         sys.stdout, sys.stderr = saved
         self.send(*reply, self.shared.changes(), share=True)
@@ -534,18 +491,20 @@ def _beside(name: str):
     itself is not importable here)."""
     spec = importlib.util.spec_from_file_location(f"cnnbook_{name}", Path(__file__).with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import would (dataclasses look their module up)
     spec.loader.exec_module(module)
     return module
 
 
 def main(argv) -> None:
-    global wire, magics, protocol, seccomp, rebinding
+    global wire, magics, protocol, shared, seccomp, rebinding
     rfd, wfd, grader = int(argv[1]), int(argv[2]), int(argv[3])
     # Die with the grader, whatever happens to it.
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != grader:
         os._exit(1)
-    wire, magics, protocol, seccomp = (_beside(name) for name in ("wire", "magics", "protocol", "seccomp"))
+    wire, magics, protocol, shared, seccomp = (_beside(name) for name in
+                                               ("wire", "magics", "protocol", "shared", "seccomp"))
     setup = json.loads(wire.read_frame(rfd))
     try:
         applied = {"limits": apply_limits(setup["limits"]), "user": drop_privileges(setup.get("user"))}

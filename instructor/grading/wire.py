@@ -1,15 +1,34 @@
-"""The wire format from a learner's process to the grader: data only, never code.
+"""The wire format between the grader and a learner's process, both ways: data only, never
+code.
 
-The learner's process (``sandbox_child``, started with ``python -I -S``, so this module
-imports nothing outside the standard library and numpy) encodes what the learner's
-functions return, and the grader decodes it. (The other way, the grader sends pickles:
-its own data, which the learner's process may trust.) Decoding is the trust boundary: it
-accepts None, bools, numbers, strings, bytes, lists, tuples, dicts and numeric numpy
-arrays and scalars, within size and depth limits, and references: to an array both sides
-share, to an object that stays in the learner's process (a handle: the grader calls it
-back, it never holds it), or to one of the grader's own objects. Nothing else comes
-through, so a learner's object with a lying ``__eq__`` or ``__array_function__`` never
-reaches the checker.
+Both processes encode what they send with ``encode`` and decode what they receive with
+``decode`` (the learner's process, started with ``python -I -S``, loads this file by path:
+it imports nothing outside the standard library and numpy). A value is one of:
+
+====  =======================================================================
+tag   value
+====  =======================================================================
+N T F None, True, False
+i I   an integer (8 bytes, or its decimal digits when larger)
+f c   a float, a complex number
+s b   a string (UTF-8), bytes
+l t d a list, a tuple, a dict (a count, then the items)
+E S R Ellipsis, a slice (start, stop, step), a range (start, stop, step)
+a r   a numeric numpy array (dtype, shape, bytes); the n-th array of this message again
+g D   a numeric numpy scalar; a numeric numpy dtype
+K k   a shared array (token, then as ``a``); a shared array the receiver knows (token)
+h G   an object that stays with the sender (handle, type name); one of the receiver's
+      own objects, handed back (handle)
+n     a builtin or numpy type or function by name (the grader to the learner only)
+o     a stand-in for an object the wire does not carry (type name)
+====  =======================================================================
+
+Decoding is the grader's trust boundary: it builds nothing but the values above, within
+size and depth limits, and references only to what the grader handed out or to stand-ins
+(``shared.Stub``) whose special methods are the grader's own; the grader refuses a name.
+So a learner's object with a lying ``__eq__`` or ``__array_function__`` never reaches the
+checker. ``shared.Shared`` answers the questions about tokens, handles and names, and
+refuses what one side should not send the other.
 
 A frame is an 8-byte little-endian length followed by that many bytes.
 """
@@ -62,8 +81,9 @@ def _import_numpy():
 
 
 def encode(value, refs=None, share: bool = False) -> bytes:
-    """``refs`` (the learner's process) turns objects that are not data into handles the
-    grader can call back, and, with ``share``, arrays into shared arrays (see ``sandbox``)."""
+    """``refs`` (this side's ``shared.Shared``) sends objects that are not data by handle or
+    name and, with ``share``, arrays as shared arrays; without it they go as stand-ins and
+    copies."""
     out: list[bytes] = []
     _encode(value, out, {}, 0, refs, share)
     return b"".join(out)
@@ -89,6 +109,8 @@ def _encode(value, out, arrays, depth, refs, share):
         out.append(b"N")
     elif value is True or value is False:
         out.append(b"T" if value else b"F")
+    elif value is Ellipsis:
+        out.append(b"E")
     elif isinstance(value, np.ndarray):
         if value.dtype.kind not in "biufc":
             out.append(b"o" + _str("ndarray_of_" + value.dtype.kind))
@@ -106,6 +128,8 @@ def _encode(value, out, arrays, depth, refs, share):
             out.append(b"o" + _str(type(value).__name__))
             return
         out.append(b"g" + _str(value.dtype.str) + value.tobytes())
+    elif isinstance(value, np.dtype) and value.kind in "biufc":
+        out.append(b"D" + _str(value.str))
     elif isinstance(value, bool):  # a bool subclass that is not True/False itself
         out.append(b"T" if bool(value) else b"F")
     elif isinstance(value, int):
@@ -133,17 +157,24 @@ def _encode(value, out, arrays, depth, refs, share):
         for k, v in items:
             _encode(k, out, arrays, depth + 1, refs, share)
             _encode(v, out, arrays, depth + 1, refs, share)
+    elif isinstance(value, (slice, range)):
+        out.append(b"S" if isinstance(value, slice) else b"R")
+        for part in (value.start, value.stop, value.step):
+            _encode(part, out, arrays, depth + 1, refs, share)
     elif refs is not None:
-        handle = refs.grader_handle(value)  # one of the grader's objects, handed back
+        handle = refs.stub_handle(value)  # one of the receiver's objects, handed back
+        name = refs.name_of(value) if handle is None else None
         if handle is not None:
             out.append(b"G" + struct.pack("<q", handle))
+        elif name is not None:
+            out.append(b"n" + _str(name))
         else:
             out.append(b"h" + struct.pack("<q", refs.handle(value)) + _str(type(value).__name__))
     else:
         out.append(b"o" + _str(type(value).__name__))
 
 
-# Decoding (the grader's side: the bytes come from learner code) -----------------
+# Decoding (on the grader's side the bytes come from learner code) ----------------
 
 _U8, _U32, _I64, _F64, _C128 = (struct.Struct(f) for f in ("<B", "<I", "<q", "<d", "<dd"))
 
@@ -185,14 +216,27 @@ class _Reader:
 
 
 def decode(data: bytes, refs=None):
-    """``refs`` (the grader) resolves shared arrays and handles; without it, a handle
-    decodes as an ``Opaque`` stand-in and a shared array is refused."""
+    """``refs`` (this side's ``shared.Shared``) resolves shared arrays, handles and names;
+    without it, an object of the sender's decodes as an ``Opaque`` stand-in and any other
+    reference is refused."""
     reader = _Reader(bytes(data))
     reader.refs = refs
     value = _decode(reader, 0)
     if reader.pos != len(reader.data):
         raise WireError("trailing bytes")
     return value
+
+
+def _resolved(reader, question, *args):
+    """What ``refs`` says a token, handle or name stands for; its refusal, a WireError."""
+    if reader.refs is None:
+        raise WireError("a reference where none was expected")
+    try:
+        return getattr(reader.refs, question)(*args)
+    except KeyError:
+        raise WireError(f"an unknown reference {args[0]}") from None
+    except ValueError as err:  # shared.Refused
+        raise WireError(str(err)) from None
 
 
 _dtypes: dict[str, object] = {}
@@ -235,26 +279,20 @@ def _decode(reader: _Reader, depth: int):
         arr = np.frombuffer(reader.data, dtype=dtype, count=size, offset=reader.pos).reshape(shape).copy()
         reader.pos += nbytes
         if token is not None:
-            if reader.refs is None:
-                raise WireError("a shared array where none was expected")
-            return reader.refs.adopt(token, arr)
+            return _resolved(reader, "adopt", token, arr)
         reader.arrays.append(arr)
         return arr
     if tag in (b"k", b"G", b"h"):
         (number,) = reader.fixed(_I64)
-        type_name = reader.text(200) if tag == b"h" else None
-        if reader.refs is None:
-            if tag == b"h":
-                return opaque(type_name)
-            raise WireError("a reference where none was expected")
-        try:
-            if tag == b"k":
-                return reader.refs.array(number)
-            if tag == b"G":
-                return reader.refs.grader_object(number)
-        except KeyError:
-            raise WireError(f"an unknown reference {number}") from None
-        return reader.refs.remote(number, type_name)
+        if tag == b"k":
+            return _resolved(reader, "array", number)
+        if tag == b"G":
+            return _resolved(reader, "own_object", number)
+        type_name = reader.text(200)
+        stub = _resolved(reader, "stub", number, type_name) if reader.refs is not None else None
+        return opaque(type_name) if stub is None else stub
+    if tag == b"n":
+        return _resolved(reader, "named", reader.text(200))
     if tag in (b"l", b"t"):
         items = [_decode(reader, depth + 1) for _ in range(reader.count())]
         return items if tag == b"l" else tuple(items)
@@ -302,15 +340,18 @@ def _decode(reader: _Reader, depth: int):
         return reader.raw(n)
     if tag == b"o":
         return opaque(reader.text(200))
+    if tag == b"E":
+        return Ellipsis
+    if tag in (b"S", b"R"):
+        parts = [_decode(reader, depth + 1) for _ in range(3)]
+        if tag == b"S":
+            return slice(*parts)
+        if not all(type(p) is int for p in parts) or parts[2] == 0:
+            raise WireError("a malformed range")
+        return range(*parts)
+    if tag == b"D":
+        return _dtype(reader)
     raise WireError(f"unknown tag {tag!r}")
-
-
-# Shared arrays ------------------------------------------------------------------
-
-def snapshot(arr) -> bytes:
-    """An array's dtype, shape and contents: both sides compare snapshots to find what
-    changed in the arrays they share since the last exchange."""
-    return arr.dtype.str.encode() + repr(arr.shape).encode() + arr.tobytes()
 
 
 # Frames -------------------------------------------------------------------------
