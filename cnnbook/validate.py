@@ -20,8 +20,10 @@ def _first_line(source: str) -> str:
     return next((line for line in source.splitlines() if line.strip()), "")
 
 
-def validate(path: Path, out=sys.stdout) -> bool:
-    """Validate one notebook, print what fails; True when every cell passes."""
+def validate(path: Path, out=None) -> bool:
+    """Validate one notebook, print what fails (to ``out``, default sys.stdout as it is now); True
+    when every cell passes."""
+    out = out or sys.stdout
     from nbgrader.validator import Validator
     from traitlets.config import Config
 

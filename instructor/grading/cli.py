@@ -104,10 +104,11 @@ def self_check(job: Job, assignment: Assignment, book, ghash: str, limits: Limit
 # Progress -------------------------------------------------------------------------------------
 
 class Progress:
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.done, self.stream = total, 0, stream
+    def __init__(self, total: int, stream=None):
+        # sys.stderr as it is now, not as it was at import (a caller may have replaced it since)
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
         self.start = time.monotonic()
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self.last = -1.0
 
     def step(self, note: str = "", busy: int | None = None, done: int = 1) -> None:
