@@ -108,17 +108,9 @@ class Job:
 
 
 @dataclass
-class Check:
-    """The outcome of one test cell."""
+class Check(TestResult):
+    """The outcome of one test cell, with the exercise and notebook it belongs to."""
 
-    grade_id: str
-    points: float
-    score: float = 0.0
-    status: str = "failed"   # passed, failed, timeout, died, missing
-    public_message: str | None = None
-    hidden_message: str | None = None
-    output: str = ""
-    seconds: float = 0.0
     exercise: str = ""
     notebook: str = ""
 
