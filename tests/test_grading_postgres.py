@@ -18,6 +18,7 @@ import pytest
 import classroom
 from conftest import ROOT
 from services import Postgres, wait_for
+from test_browser import browser  # noqa: F401 (the Chromium fixture, skipped with a how-to where absent)
 
 pytestmark = pytest.mark.slow
 
@@ -154,3 +155,36 @@ def _try(lock_class, locked, db):
         return lock_class(db, ASSIGNMENT, "me").acquire()
     except locked:
         return None
+
+
+def test_formgrader_shows_the_postgresql_grades_in_the_browser(server, browser, tmp_path):
+    """What an instructor sees: formgrader's submissions page, in Chromium, reading the gradebook
+    that cnnbook-grade wrote into PostgreSQL."""
+    from test_browser import SERVER_OPTIONS, SHOTS, serve
+    course = classroom.make_course(tmp_path / "course")
+    learners = [x for x in classroom.generated_class(course) if x.student in ("correct", "stub")]
+    classroom.hand_in(course, learners)
+    db = server.database("formgrader")
+    done = subprocess.run(command(course, db, "--no-feedback"), cwd=ROOT, env=env(), capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
+    (course / "nbgrader_config.py").write_text(config + f"\nc.CourseDirectory.db_url = {db!r}\n", encoding="utf-8")
+    lab = [sys.executable, "-m", "jupyter", "lab", *SERVER_OPTIONS, f"--ServerApp.root_dir={course}"]
+    with serve(lab, course, "/api/status", "formgrader", env=env()) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        try:
+            page.goto(f"{url}/formgrader/manage_submissions/{ASSIGNMENT}", timeout=120_000)
+            page.wait_for_function(f"document.querySelectorAll('td.student-id').length >= {len(learners)}"
+                                   " && [...document.querySelectorAll('td.score')].every(td => td.textContent)",
+                                   timeout=120_000)
+            rows = page.eval_on_selector_all(
+                "tbody tr", "rows => rows.map(r => [r.querySelector('td.student-id')?.textContent.trim(),"
+                            " r.querySelector('td.score')?.textContent.trim()])")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "formgrader-postgresql.png"), full_page=True)
+        finally:
+            page.close()
+    shown = {student: float(score.split("/")[0]) for student, score in rows if student}
+    assert shown == {x.student: sum(x.expected.values()) for x in learners}
+    assert shown["correct"] > shown["stub"]  # two different scores, each on its own row
