@@ -1,6 +1,6 @@
 """Real servers for the grading tests, started by the tests on 127.0.0.1 and stopped after:
 a Dask scheduler with its workers, and a throwaway PostgreSQL cluster. No system service,
-no mock."""
+no mock. Also the free port every test server takes."""
 
 from __future__ import annotations
 

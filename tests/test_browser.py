@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from services import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -52,13 +53,6 @@ def browser():
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
