@@ -89,6 +89,12 @@ class Runner:
         found = functions(target)
         return next(iter(found.values())).__globals__ if found else None
 
+    def helpers_passed(self, names) -> bool:
+        """Whether the learner's own ``names`` already passed their checks in this run (the
+        grader's runner knows; here nobody does). Then the checker tries the learner's function
+        with them first, and swaps in references only if that fails."""
+        return False
+
     def raising_frames(self, err: BaseException) -> list[Frame]:
         """The calls of err's traceback, outermost first."""
         frames, tb = [], err.__traceback__

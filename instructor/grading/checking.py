@@ -70,6 +70,7 @@ class RemoteLearner:
         self.applied: dict = {}
         self.starts = 0
         self.deadline_for_call = deadline  # set per test cell
+        self.passed: set[str] = set()      # exercises whose test cell passed in full so far
 
     def ensure(self) -> dict:
         while self.sandbox is None or not self.sandbox.alive:
@@ -180,6 +181,9 @@ class RemoteRunner(rebinding.Runner):
 
     def own_globals(self, target):
         return None  # the learner's helpers are checked by their own test cells
+
+    def helpers_passed(self, names) -> bool:
+        return set(names) <= self.learner.passed
 
     def raising_frames(self, err: BaseException) -> list[rebinding.Frame]:
         reported = getattr(err, "learner_frames", None)
@@ -307,6 +311,8 @@ def run_test(test, setup_ns: dict, learner: RemoteLearner, cell_timeout: float) 
         if part == "public":  # a hidden case is never drawn
             result.figure = getattr(err, "figure", None)
     learner.end_of_test()
+    if result.status == "passed" and result.score >= test.points:
+        learner.passed.add(test.exercise)
     result.output = out.getvalue()[:20000]
     result.seconds = time.monotonic() - start
     return result

@@ -191,6 +191,7 @@ class Sandbox:
     proc: subprocess.Popen | None = None
     answered_errors: dict = field(default_factory=dict)  # id -> an error the grader answered with
     errors_sent: int = 0
+    callbacks: int = 0  # the learner's calls of a helper the grader swapped in, answered here
     shared: shared.Shared = field(default_factory=lambda: shared.Shared(shared.GRADER))
 
     # Starting and stopping -------------------------------------------------------
@@ -384,6 +385,7 @@ class Sandbox:
                 return body[:-1]
             if kind == "callback" and len(body) == 3 and body[0] in overrides and _arguments(*body[1:]):
                 fn, args, kwargs = overrides[body[0]], body[1], body[2]
+                self.callbacks += 1
                 self._answer(lambda: fn(*args, **kwargs))
             elif kind == "grader_call" and len(body) == 3 and _arguments(*body[1:]):
                 fn, args, kwargs = self._grader_object(body[0]), body[1], body[2]
