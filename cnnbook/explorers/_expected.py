@@ -23,6 +23,8 @@ net_saliency(same) -> (d score_k / d image (K, 8, 8),); net_occlusion(same, size
 from __future__ import annotations
 
 import hashlib
+from collections import ChainMap
+from collections.abc import Mapping
 from typing import Callable
 
 import numpy as np
@@ -33,7 +35,7 @@ from cnnbook import expected as arrays
 FILES = {"assignment1": "explorers", "assignment2": "explorers_assignment2",
          "assignment3": "explorers_assignment3"}
 _ORACLES: dict[str, Callable] = {}
-_store: dict[str, np.ndarray] | None = None
+_store: Mapping[str, np.ndarray] | None = None
 # While the instructor's package generates the stored arrays: every view computed, by key.
 recording: dict[str, np.ndarray] | None = None
 
@@ -58,14 +60,11 @@ def key(kind: str, *inputs) -> str:
     return f"{kind}-{digest.hexdigest()[:24]}"
 
 
-def _stored() -> dict[str, np.ndarray]:
+def _stored() -> Mapping[str, np.ndarray]:
     global _store
     if _store is None:
-        _store = {}
-        if recording is None:
-            for name in FILES.values():
-                if arrays.path(name).exists():
-                    _store.update(arrays.load(name))
+        _store = ChainMap(*(arrays.load(name) for name in FILES.values()
+                            if recording is None and arrays.path(name).exists()))
     return _store
 
 
@@ -96,7 +95,8 @@ def raw(name: str) -> dict[str, np.ndarray] | None:
     """Arrays stored under ``name/...`` (not views of a setting: the trained network of
     Assignment 3, say), by the rest of their key; None where nothing is stored."""
     prefix = f"{name}/"
-    found = {k[len(prefix):]: v for k, v in _stored().items() if k.startswith(prefix)}
+    store = _stored()
+    found = {k[len(prefix):]: store[k] for k in store if k.startswith(prefix)}
     return found or None
 
 
