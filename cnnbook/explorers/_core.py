@@ -276,6 +276,12 @@ def message(kind: str, text: str) -> str:
             f"<b>{symbol}</b> {escape(text)}</div>")
 
 
+def expected_only(call: str, yours: str = "function") -> str:
+    """The note under a view drawn without the learner's code: how to pass it, as in ``call``."""
+    return message("info", f"The expected result is shown. Pass your {yours}, as in {call}, to see "
+                           "yours beside it.")
+
+
 def formula(text: str) -> str:
     return ("<div class='cnnbook-formula' style='font-family:DejaVu Sans Mono, Menlo, Consolas, "
             f"monospace;margin:3px 0;white-space:pre-wrap'>{escape(text)}</div>")

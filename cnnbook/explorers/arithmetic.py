@@ -206,9 +206,8 @@ def render(s: ArithmeticState) -> str:
         parts.append(core.formula(s.step))
     parts.extend(core.message(k, t) for k, t in core.check_lines(s.learner, "dA_prev"))
     if s.learner.status == "absent" and not s.error:
-        parts.append(core.message("info", "The expected result is shown. Pass your layer, as in "
-                                          "explore_conv_arithmetic(Convolution=Convolution) (or "
-                                          "conv_backward=conv_backward), to see yours beside it."))
+        parts.append(core.expected_only("explore_conv_arithmetic(Convolution=Convolution) (or "
+                                        "conv_backward=conv_backward)", "layer"))
     return core.page(*parts)
 
 

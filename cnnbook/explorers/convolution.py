@@ -193,9 +193,7 @@ def render(state: ConvState) -> str:
         parts.append(core.message(*state.single))
     parts.extend(core.message(k, t) for k, t in core.check_lines(state.forward, "output Z"))
     if state.forward.status == "absent" and not state.error:
-        parts.append(core.message("info", "The expected result is shown. Pass your function, as in "
-                                          "explore_convolution(conv_forward=conv_forward), to see "
-                                          "yours beside it."))
+        parts.append(core.expected_only("explore_convolution(conv_forward=conv_forward)"))
     return core.page(*parts)
 
 

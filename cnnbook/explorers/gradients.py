@@ -340,8 +340,7 @@ def render(s: GradState) -> str:
     parts.extend(core.message(k, t) for k, t in s.extra)
     if s.learner.status == "absent" and not s.error:
         name = "conv_backward" if s.layer == "conv" else "pool_backward"
-        parts.append(core.message("info", f"The expected result is shown. Pass your function, as in "
-                                          f"explore_gradients({name}={name}), to see yours beside it."))
+        parts.append(core.expected_only(f"explore_gradients({name}={name})"))
     return core.page(*parts)
 
 

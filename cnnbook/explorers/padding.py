@@ -180,8 +180,7 @@ def render(state: PaddingState) -> str:
     for kind, text in core.check_lines(state.grid, "padded array"):
         parts.append(core.message(kind, text))
     if state.grid.status == "absent":
-        parts.append(core.message("info", "The expected result is shown. Pass your function, as in "
-                                          "explore_padding(zero_pad=zero_pad), to see yours beside it."))
+        parts.append(core.expected_only("explore_padding(zero_pad=zero_pad)"))
     return core.page(*parts)
 
 

@@ -390,9 +390,8 @@ def render(s: PoolState, input_error: str = "") -> str:
         parts.extend(core.message(k, t) for k, t in core.check_lines(s.backward, "gradient dA_prev"))
         parts.append(miniatures(s))
     if s.forward.status == "absent" and s.backward.status == "absent":
-        parts.append(core.message("info", "The expected result is shown. Pass your functions, as in "
-                                          "explore_pooling(pool_forward=pool_forward, "
-                                          "pool_backward=pool_backward), to see yours beside it."))
+        parts.append(core.expected_only("explore_pooling(pool_forward=pool_forward, "
+                                        "pool_backward=pool_backward)", "functions"))
     return core.page(*parts)
 
 

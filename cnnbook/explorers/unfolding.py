@@ -209,9 +209,7 @@ def render(s: Im2colState) -> str:
         if s.learner_counts.diffs and s.learner_counts.note:
             parts.append(core.message("info", s.learner_counts.note))
         if s.learner_col.status == "absent" and s.learner_counts.status == "absent":
-            parts.append(core.message("info", "The expected result is shown. Pass your functions, "
-                                              "as in explore_im2col(im2col=im2col, col2im=col2im), "
-                                              "to see yours beside it."))
+            parts.append(core.expected_only("explore_im2col(im2col=im2col, col2im=col2im)", "functions"))
     return core.page(*parts)
 
 
