@@ -45,9 +45,66 @@ def test_the_bounds_hold(box, tmp_path):
     assert probe[f"read {ROOT / 'solutions' / 'assignment1' / 'part1_forward.ipynb'}"].startswith("denied")
     assert probe[f"write {outside}"].startswith("denied") and not outside.exists()
     assert probe[f"write {tmp_path / 'mine.txt'}"] == "allowed"
-    for what in ("fork", "signal the grader", "open a socket", "raise the memory limit"):
+    for what in ("fork", "signal the grader", "signal its launcher", "open a socket", "raise the memory limit"):
         assert probe[what].startswith("denied"), what
     assert probe["memory limit"] == 512 << 20
+
+
+LIMITS = Limits(cell_timeout=5, memory=512 << 20, max_message=1 << 20)
+
+
+def test_the_learners_process_holds_its_two_pipes_and_nothing_else_of_the_launcher(box):
+    """Forked from the launcher, it keeps no descriptor of the launcher's: not its socket
+    to the grader, not another learner's process."""
+    cells(box, "import os, sys\n"
+               "def is_open(fd):\n    try:\n        os.fstat(fd)\n        return True\n"
+               "    except OSError:\n        return False\n"
+               "held = [fd for fd in range(3, 256) if is_open(fd)]\n"
+               "pipes = sorted(int(a) for a in sys.argv[1:])\n")
+    deadline = time.monotonic() + 5
+    assert box.get("held", deadline) == box.get("pipes", deadline) and len(box.get("pipes", deadline)) == 2
+
+
+def test_each_learners_process_starts_as_the_launcher_left_it(tmp_path):
+    """One launcher forks them all, and what one learner's code changes in the modules they
+    share (numpy, the checker's registry) never reaches the next."""
+    first, second = Sandbox(tmp_path / "a", LIMITS), Sandbox(tmp_path / "b", LIMITS)
+    for box in (first, second):
+        box.workdir.mkdir()
+    try:
+        first.start()
+        launcher, pid = first.proc.launcher, first.proc.pid
+        runs, _ = cells(first, "import numpy, cnnbook.checks\nnumpy.pi = 3\ncnnbook.checks._EXERCISES.clear()")
+        assert runs[0]["error"] is None
+        first.kill()
+        second.start()
+        assert second.proc.launcher is launcher and second.proc.pid != pid
+        cells(second, "import numpy, cnnbook.checks\npi = numpy.pi\nexercises = len(cnnbook.checks._EXERCISES)")
+        deadline = time.monotonic() + 5
+        assert second.get("pi", deadline) == np.pi and second.get("exercises", deadline) > 0
+    finally:
+        second.kill()
+
+
+def test_a_launcher_that_dies_takes_its_learners_with_it_and_is_started_again(tmp_path):
+    box = Sandbox(tmp_path / "a", LIMITS)
+    box.workdir.mkdir()
+    box.start()
+    cells(box, "def f():\n    return 1\n")
+    launcher = box.proc.launcher
+    launcher.proc.kill()
+    launcher.proc.wait()
+    with pytest.raises(SandboxLost, match="killed"):
+        box.call(("name", "f"), (), {}, {}, time.monotonic() + 5)
+    again = Sandbox(tmp_path / "b", LIMITS)
+    again.workdir.mkdir()
+    try:
+        again.start()
+        assert again.proc.launcher is not launcher
+        runs, _ = cells(again, "x = 1")
+        assert runs[0]["error"] is None
+    finally:
+        again.kill()
 
 
 def test_it_has_what_a_learner_has_and_not_the_instructors_package(box):

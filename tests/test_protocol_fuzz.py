@@ -1,6 +1,6 @@
 """The grader against a learner's process that speaks the protocol badly on purpose.
 
-A test child (not the real ``sandbox_child``) starts as the real one does, says it is
+A test child (forked by the real launcher in place of the real learner's process) says it is
 ready, answers the grader's first request (running the cells) properly, and then, at the
 grader's first call of the learner's function, sends one bad thing: a frame that does
 not decode, an oversized or truncated frame, a message of an unknown kind, a message out
@@ -23,90 +23,101 @@ from instructor.grading.sandbox import Limits, Sandbox, SandboxLost
 
 pytestmark = pytest.mark.slow
 
-CHILD = r'''
-import importlib.util, json, os, struct, sys, time
-sys.path.append({site!r})
-spec = importlib.util.spec_from_file_location("wire", {wire!r})
-wire = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(wire)
-rfd, wfd = int(sys.argv[1]), int(sys.argv[2])
-json.loads(wire.read_frame(rfd))
-send = lambda *message: wire.write_frame(wfd, wire.encode(message))
-send("ready", {{"limits": {{}}, "user": None, "files": {{"ok": False, "why": "test child"}},
-               "syscalls": {{"ok": False, "why": "test child"}}}}, {version!r})
-MODE = {mode!r}
-wire.read_frame(rfd)  # "cells"
-run = {{"error": None, "value": None, "stdout": "", "stderr": ""}}
-if MODE == "cells: a report of another cell":
-    send("cell", 7, run)
-elif MODE == "cells: a malformed run":
-    send("cell", 0, {{"error": {{"ename": 1}}, "stdout": 5}})
-elif MODE == "cells: an extra key":
-    send("cell", 0, {{**run, "autograded": {{}}}})
-elif MODE == "cells: names of a strange kind":
-    send("cell", 0, run)
-    send("cells_done", {{"f": {{"kind": "module", "uses": []}}}})
-elif MODE == "cells: names not a dict":
-    send("cell", 0, run)
-    send("cells_done", [1])
-elif MODE == "cells: done too early":
-    send("cells_done", {{}})
-elif MODE == "cells: a call's answer":
-    send("return", 1, (), {{}}, [])
-else:  # answered as the real child does
-    send("cell", 0, run)
-    send("cells_done", {{"f": {{"kind": "function", "uses": []}}}})
-wire.read_frame(rfd)  # the first call of f: answered badly
-if MODE == "garbage":
-    wire.write_frame(wfd, b"\xff\x00 not a message")
-elif MODE == "unknown tag":
-    wire.write_frame(wfd, b"t\x01\x00\x00\x00Z")
-elif MODE == "trailing bytes":
-    wire.write_frame(wfd, wire.encode(("return", 1, (), {{}}, [])) + b"N")
-elif MODE == "too deep":
-    wire.write_frame(wfd, b"t\x01\x00\x00\x00" * 1000 + b"N")
-elif MODE == "bad count":
-    wire.write_frame(wfd, b"l\xff\xff\xff\xff")
-elif MODE == "bad dtype":
-    wire.write_frame(wfd, b"a" + struct.pack("<I", 3) + b"|O8" + b"\x00" + struct.pack("<Q", 0))
-elif MODE == "array size lies":
-    wire.write_frame(wfd, b"a" + struct.pack("<I", 3) + b"<f8" + b"\x01" + struct.pack("<q", 10 ** 9)
-                     + struct.pack("<Q", 8) + b"\x00" * 8)
-elif MODE == "oversized":
-    os.write(wfd, struct.pack("<Q", 1 << 40))
-    time.sleep(60)
-elif MODE == "truncated":
-    os.write(wfd, struct.pack("<Q", 100) + b"t\x01")
-    os._exit(0)
-elif MODE == "unknown kind":
-    send("frobnicate", 1, 2)
-elif MODE == "not a message":
-    wire.write_frame(wfd, wire.encode([1, 2, 3]))
-elif MODE == "empty message":
-    wire.write_frame(wfd, wire.encode(()))
-elif MODE == "out of order":
-    send("cells_done", {{}})
-elif MODE == "answer without changes":
-    send("return")
-elif MODE == "an answer of the wrong kind":
-    send("value", 1, [])
-elif MODE == "a raise without a proper error":
-    send("raise", "not a dict", [])
-elif MODE == "callback of no helper":
-    send("callback", "os_system", ("ls",), {{}})
-elif MODE == "grader object never given":
-    send("grader_call", 12345, (), {{}})
-elif MODE == "private attribute":
-    send("grader_getattr", 1, "__class__")
-elif MODE == "shared array with a grader token":
-    wire.write_frame(wfd, b"K" + struct.pack("<q", 5) + b"\x00\x00\x00\x00")
-elif MODE == "changes of the wrong shape":
-    send("return", 1, (), {{}}, [("token", "<f8", [1], b"")])
-elif MODE == "silent":
-    time.sleep(60)
-elif MODE == "exits":
-    os._exit(3)
-time.sleep(60)
+LAUNCHER = r'''
+import importlib.util, os, struct, sys, time
+spec = importlib.util.spec_from_file_location("sandbox_child", {child!r})
+real = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(real)
+
+
+def misbehave(rfd, wfd, setup):
+    """In place of the real learner's process: say ready, then misbehave as mode.txt in
+    the working folder says."""
+    try:
+        wire = real.wire
+        with open(os.path.join(setup["workdir"], "mode.txt")) as f:
+            MODE = f.read()
+        send = lambda *message: wire.write_frame(wfd, wire.encode(message))
+        send("ready", {{"limits": {{}}, "user": None, "files": {{"ok": False, "why": "test child"}},
+                       "syscalls": {{"ok": False, "why": "test child"}}}}, {version!r})
+        wire.read_frame(rfd)  # "cells"
+        run = {{"error": None, "value": None, "stdout": "", "stderr": ""}}
+        if MODE == "cells: a report of another cell":
+            send("cell", 7, run)
+        elif MODE == "cells: a malformed run":
+            send("cell", 0, {{"error": {{"ename": 1}}, "stdout": 5}})
+        elif MODE == "cells: an extra key":
+            send("cell", 0, {{**run, "autograded": {{}}}})
+        elif MODE == "cells: names of a strange kind":
+            send("cell", 0, run)
+            send("cells_done", {{"f": {{"kind": "module", "uses": []}}}})
+        elif MODE == "cells: names not a dict":
+            send("cell", 0, run)
+            send("cells_done", [1])
+        elif MODE == "cells: done too early":
+            send("cells_done", {{}})
+        elif MODE == "cells: a call's answer":
+            send("return", 1, (), {{}}, [])
+        else:  # answered as the real child does
+            send("cell", 0, run)
+            send("cells_done", {{"f": {{"kind": "function", "uses": []}}}})
+        wire.read_frame(rfd)  # the first call of f: answered badly
+        if MODE == "garbage":
+            wire.write_frame(wfd, b"\xff\x00 not a message")
+        elif MODE == "unknown tag":
+            wire.write_frame(wfd, b"t\x01\x00\x00\x00Z")
+        elif MODE == "trailing bytes":
+            wire.write_frame(wfd, wire.encode(("return", 1, (), {{}}, [])) + b"N")
+        elif MODE == "too deep":
+            wire.write_frame(wfd, b"t\x01\x00\x00\x00" * 1000 + b"N")
+        elif MODE == "bad count":
+            wire.write_frame(wfd, b"l\xff\xff\xff\xff")
+        elif MODE == "bad dtype":
+            wire.write_frame(wfd, b"a" + struct.pack("<I", 3) + b"|O8" + b"\x00" + struct.pack("<Q", 0))
+        elif MODE == "array size lies":
+            wire.write_frame(wfd, b"a" + struct.pack("<I", 3) + b"<f8" + b"\x01" + struct.pack("<q", 10 ** 9)
+                             + struct.pack("<Q", 8) + b"\x00" * 8)
+        elif MODE == "oversized":
+            os.write(wfd, struct.pack("<Q", 1 << 40))
+            time.sleep(60)
+        elif MODE == "truncated":
+            os.write(wfd, struct.pack("<Q", 100) + b"t\x01")
+            os._exit(0)
+        elif MODE == "unknown kind":
+            send("frobnicate", 1, 2)
+        elif MODE == "not a message":
+            wire.write_frame(wfd, wire.encode([1, 2, 3]))
+        elif MODE == "empty message":
+            wire.write_frame(wfd, wire.encode(()))
+        elif MODE == "out of order":
+            send("cells_done", {{}})
+        elif MODE == "answer without changes":
+            send("return")
+        elif MODE == "an answer of the wrong kind":
+            send("value", 1, [])
+        elif MODE == "a raise without a proper error":
+            send("raise", "not a dict", [])
+        elif MODE == "callback of no helper":
+            send("callback", "os_system", ("ls",), {{}})
+        elif MODE == "grader object never given":
+            send("grader_call", 12345, (), {{}})
+        elif MODE == "private attribute":
+            send("grader_getattr", 1, "__class__")
+        elif MODE == "shared array with a grader token":
+            wire.write_frame(wfd, b"K" + struct.pack("<q", 5) + b"\x00\x00\x00\x00")
+        elif MODE == "changes of the wrong shape":
+            send("return", 1, (), {{}}, [("token", "<f8", [1], b"")])
+        elif MODE == "silent":
+            time.sleep(60)
+        elif MODE == "exits":
+            os._exit(3)
+        time.sleep(60)
+    finally:
+        os._exit(0)
+
+
+real.become_learner = misbehave
+real.main(sys.argv)
 '''
 
 REFUSED = ["garbage", "unknown tag", "trailing bytes", "too deep", "bad count", "bad dtype", "array size lies",
@@ -120,14 +131,21 @@ AT_CELLS = ["cells: a report of another cell", "cells: a malformed run", "cells:
             "cells: a call's answer"]
 
 
+@pytest.fixture(scope="module")
+def bad_launcher(tmp_path_factory):
+    """The real launcher, whose forked processes misbehave instead of serving the grader."""
+    path = tmp_path_factory.mktemp("bad") / "bad_launcher.py"
+    path.write_text(LAUNCHER.format(child=str(sandbox.CHILD), version=protocol.VERSION), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
-def bad_child(tmp_path, monkeypatch):
-    def make(mode: str) -> Path:
-        path = tmp_path / "bad_child.py"
-        path.write_text(CHILD.format(site=str(sandbox.site_packages()), wire=str(Path(wire.__file__)), mode=mode,
-                                     version=protocol.VERSION), encoding="utf-8")
-        monkeypatch.setattr(sandbox, "CHILD", path)
-        return path
+def bad_child(bad_launcher, tmp_path, monkeypatch):
+    def make(mode: str) -> None:
+        for folder in (tmp_path, tmp_path / "work"):  # the working folder of a Sandbox, of _grade
+            folder.mkdir(exist_ok=True)
+            (folder / "mode.txt").write_text(mode, encoding="utf-8")
+        monkeypatch.setattr(sandbox, "CHILD", bad_launcher)
     return make
 
 

@@ -17,10 +17,12 @@ import functools
 import os
 import pwd
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 import types
 from dataclasses import dataclass, field
@@ -163,7 +165,137 @@ def default_public() -> Path:
     return _public["path"]
 
 
-def _exit_reason(proc: subprocess.Popen) -> str:
+def preload_modules(public: Path) -> list[str]:
+    """What a launcher imports before it forks learners' processes: what notebooks' cells
+    import (matplotlib, ipywidgets) and every module of the public copy's package."""
+    package = public / "cnnbook"
+    own = sorted(".".join(p.relative_to(public).with_suffix("").parts).removesuffix(".__init__")
+                 for p in package.rglob("*.py"))
+    return ["matplotlib", "matplotlib.pyplot", "ipywidgets", *own]
+
+
+class LauncherError(SandboxError):
+    pass
+
+
+class Launcher:
+    """A process that has imported once what every learner's process needs (numpy,
+    matplotlib, ipywidgets, the workbook's public package) and forks each of them: a
+    learner's process then starts in a few milliseconds instead of importing them again
+    for every notebook. It holds nothing of the course's (the same public files, from a
+    clean environment) and no bound: each process it forks closes itself in before it
+    runs anything of the learner's (``sandbox_child.become_learner``).
+
+    One per grader process and public copy, started on first use; it exits when the grader
+    closes its socket or dies, and its learners' processes with it. Requests and their
+    answers are JSON on a Unix socket (the pipes of a new learner's process go along).
+    """
+
+    _running: dict = {}
+    _lock = threading.Lock()
+
+    def __init__(self, public: Path):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(public), "LANG": "C.UTF-8",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(public / ".matplotlib")}
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", str(CHILD), str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                # CNNBOOK_SANDBOX_DEBUG=1 shows the learners' processes' own errors (their stderr).
+                stderr=None if os.environ.get("CNNBOOK_SANDBOX_DEBUG") else subprocess.DEVNULL,
+                cwd=public, env=env, start_new_session=True)  # a Ctrl-C reaches the grader only
+        finally:
+            theirs.close()
+        self.sock, self.lock = ours, threading.Lock()
+        self.sock.settimeout(300)  # the imports, on a machine under load
+        answer = self._ask({"public": str(public), "site": str(site_packages()),
+                            "preload": preload_modules(public)})
+        if answer[0] != "ready":
+            self.close()
+            raise LauncherError(f"the learners' launcher did not start:\n{answer[1]}")
+        self.sock.settimeout(None)
+        self.preloaded = answer[1]
+
+    @classmethod
+    def of(cls, public: Path) -> "Launcher":
+        """This process's launcher for ``public``, started (again) if need be."""
+        key = (os.getpid(), str(public), str(CHILD))
+        with cls._lock:
+            if not cls._running:
+                import atexit
+                atexit.register(cls.close_all)
+            launcher = cls._running.get(key)
+            if launcher is not None and launcher.proc.poll() is not None:
+                launcher.close()  # it died (killed, say): its learners' processes with it
+                launcher = None
+            if launcher is None:
+                launcher = cls._running[key] = cls(public)
+            return launcher
+
+    @classmethod
+    def close_all(cls) -> None:
+        with cls._lock:
+            for key in [k for k in cls._running if k[0] == os.getpid()]:
+                cls._running.pop(key).close()
+
+    def _ask(self, request, fds=()) -> list:
+        import json
+        try:
+            socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))
+            answer = self.sock.recv(1 << 20)
+        except OSError as err:
+            raise LauncherError(f"the learners' launcher is gone ({err})") from None
+        if not answer:
+            raise LauncherError("the learners' launcher is gone (it closed its socket)")
+        return json.loads(answer)
+
+    def ask(self, request, fds=()) -> list:
+        with self.lock:
+            return self._ask(request, fds)
+
+    def spawn(self, setup: dict, fds: tuple[int, int]) -> "LearnerProcess":
+        return LearnerProcess(self, self.ask(["spawn", setup], fds)[1])
+
+    def close(self) -> None:
+        self.sock.close()  # the launcher exits on it
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class LearnerProcess:
+    """A learner's process forked by a launcher, as much of ``subprocess.Popen`` as the
+    sandbox uses: its exit code (negative: the signal that ended it) comes from the launcher,
+    its parent."""
+
+    def __init__(self, launcher: Launcher, pid: int):
+        self.launcher, self.pid, self.returncode = launcher, pid, None
+
+    def _status(self, request) -> int | None:
+        if self.returncode is None:
+            try:
+                self.returncode = self.launcher.ask(request)[1]
+            except LauncherError:
+                self.returncode = -signal.SIGKILL  # it died with its launcher
+        return self.returncode
+
+    def poll(self) -> int | None:
+        return self._status(["wait", self.pid, 0])
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self._status(["wait", self.pid, timeout]) is None:
+            raise subprocess.TimeoutExpired(str(CHILD), timeout)
+        return self.returncode
+
+    def kill(self) -> None:
+        self._status(["kill", self.pid])
+
+
+def _exit_reason(proc: "LearnerProcess") -> str:
     try:
         code = proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
@@ -188,7 +320,7 @@ class Sandbox:
     limits: Limits
     public: Path | None = None
     applied: dict = field(default_factory=dict)
-    proc: subprocess.Popen | None = None
+    proc: LearnerProcess | None = None
     answered_errors: dict = field(default_factory=dict)  # id -> an error the grader answered with
     errors_sent: int = 0
     callbacks: int = 0  # the learner's calls of a helper the grader swapped in, answered here
@@ -213,27 +345,18 @@ class Sandbox:
                "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
                "MPLCONFIGDIR": str(self.workdir / ".matplotlib")}
+        limits = self.limits
+        setup = {"limits": {"memory": limits.memory, "cpu": limits.cpu, "file_size": limits.file_size,
+                            "open_files": limits.open_files},
+                 "user": user, "site": str(site_packages()), "public": str(public), "env": env,
+                 "read": list(_read_roots()) + [str(public)], "write": [str(self.workdir)], "devices": DEVICES,
+                 "workdir": str(self.workdir), "landlock": limits.landlock, "seccomp": limits.seccomp}
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-B", str(CHILD), str(to_child_r), str(from_child_w),
-                 str(os.getpid())],
-                pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, cwd=self.workdir, env=env,
-                # CNNBOOK_SANDBOX_DEBUG=1 shows the learner process's own errors (its stderr).
-                stderr=None if os.environ.get("CNNBOOK_SANDBOX_DEBUG") else subprocess.DEVNULL,
-                start_new_session=True)  # a Ctrl-C in the terminal reaches the grader, not this
+            self.proc = Launcher.of(public).spawn(setup, (to_child_r, from_child_w))
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
         self.wfd, self.rfd = to_child_w, from_child_r
-        limits = self.limits
-        setup = {"limits": {"memory": limits.memory, "cpu": limits.cpu, "file_size": limits.file_size,
-                            "open_files": limits.open_files},
-                 "user": user, "site": str(site_packages()), "public": str(public),
-                 "read": list(_read_roots()) + [str(public)], "write": [str(self.workdir)], "devices": DEVICES,
-                 "workdir": str(self.workdir), "landlock": limits.landlock, "seccomp": limits.seccomp}
-        import json
-        wire.write_frame(self.wfd, json.dumps(setup).encode())
         try:
             message = self._recv(time.monotonic() + 60)
         except SandboxLost as lost:

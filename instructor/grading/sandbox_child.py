@@ -1,9 +1,13 @@
 """The learner's process: runs a submission's code cells and calls its functions on request.
 
-Started by ``instructor.grading.sandbox`` as ``python -I -S -B sandbox_child.py RFD WFD PPID``:
-no PYTHONPATH, no .pth files, so sys.path is exactly what the grader sets: the working
-folder (the notebook's folder in a kernel), a copy of the workbook's public files (what the
+Each is forked by a launcher (``launcher()`` below), which ``instructor.grading.sandbox``
+starts once per grader process as ``python -I -S -B sandbox_child.py SOCKET``: no
+PYTHONPATH, no .pth files, so sys.path is exactly what the grader sets: the working folder
+(the notebook's folder in a kernel), a copy of the workbook's public files (what the
 student bundle holds: ``public_tests.py``, ``cnnbook``, the data) and site-packages. The
+launcher imports numpy, matplotlib, ipywidgets and the public package once, from a clean
+environment and with nothing of the course's, so that each learner's process starts with
+them in a few milliseconds. The
 instructor's package is not importable, and not readable either. Only the standard
 library and numpy are used here; the wire format, the protocol, what the two processes share
 (``shared``), the seccomp filter and the magics are loaded from the files beside this one,
@@ -17,7 +21,8 @@ reports whether it took effect; the grader prints that before grading):
 1. resource limits: address space (the memory limit), CPU seconds, file size, no core files;
 2. privileges: as root, switch to the user ``nobody`` when it can read the Python
    installation, otherwise keep uid 0 but drop every capability;
-3. import numpy, the one library the exercises need, while its files are readable;
+3. (done by the launcher before it forks) import numpy, the one library the exercises need,
+   and the modules notebooks import, while their files are readable;
 4. Landlock (Linux 5.13+): read access only to the standard library, site-packages (less
    this project's own entries), the public copy and system libraries; write access only to
    the working folder; no TCP; with ABI 6+, no signals to processes outside the sandbox;
@@ -41,6 +46,7 @@ import signal
 import stat
 import struct
 import sys
+import time
 import traceback
 import types
 from pathlib import Path
@@ -466,11 +472,12 @@ def probe(targets: dict) -> dict:
         report["fork"] = "allowed"
     except OSError as err:
         report["fork"] = f"denied ({err.strerror})"
-    try:
-        os.kill(targets["grader"], 0)
-        report["signal the grader"] = "allowed"
-    except OSError as err:
-        report["signal the grader"] = f"denied ({err.strerror})"
+    for who, pid in (("the grader", targets["grader"]), ("its launcher", os.getppid())):
+        try:
+            os.kill(pid, 0)
+            report[f"signal {who}"] = "allowed"
+        except OSError as err:
+            report[f"signal {who}"] = f"denied ({err.strerror})"
     try:
         import socket
         socket.socket().close()
@@ -496,37 +503,153 @@ def _beside(name: str):
     return module
 
 
-def main(argv) -> None:
-    global wire, magics, protocol, shared, seccomp, rebinding
-    rfd, wfd, grader = int(argv[1]), int(argv[2]), int(argv[3])
-    # Die with the grader, whatever happens to it.
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != grader:
-        os._exit(1)
+def prepare(setup: dict) -> list[str]:
+    """What every learner's process of one launcher shares, done once, before any fork, while
+    every file is readable: the public copy and site-packages on sys.path, numpy, libseccomp,
+    the checker's helper swap, and the modules a notebook's cells import (``setup["preload"]``:
+    matplotlib, ipywidgets, the workbook's public package). Returns those imported."""
+    global rebinding
+    sys.path[:0] = [setup["public"]]
+    sys.path.append(setup["site"])
+    import numpy  # noqa: F401
+    try:
+        seccomp.library()
+    except seccomp.SeccompUnavailable:
+        pass  # seccomp.apply() reports it
+    rebinding = importlib.import_module("cnnbook.rebinding")
+    loaded = []
+    for name in setup.get("preload", []):
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except Exception:  # noqa: BLE001  (a cell that imports it meets the same error itself)
+            pass
+    return loaded
+
+
+def _close_fds(keep: set[int]) -> None:
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the listing's own descriptor, already closed
+
+
+def become_learner(rfd: int, wfd: int, setup: dict) -> None:
+    """In a process just forked from the launcher: close it in (the steps of the module's
+    docstring), then serve the grader. Never returns."""
+    code = 0
+    try:
+        os.setsid()  # a Ctrl-C in the terminal reaches the grader, not this
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the launcher, whatever happens to it
+        if os.getppid() != setup["launcher"]:
+            os._exit(1)
+        _close_fds({rfd, wfd})  # the launcher's socket above all: nothing else leads out
+        sys.argv = [sys.argv[0], str(rfd), str(wfd)]  # its pipes, as a process of its own would have them
+        os.environ.clear()
+        os.environ.update(setup["env"])
+        if "tempfile" in sys.modules:
+            sys.modules["tempfile"].tempdir = None  # found again, in the working folder
+        import numpy
+        numpy.random.seed()  # a fresh process's entropy, not the launcher's state
+        try:
+            applied = {"limits": apply_limits(setup["limits"]), "user": drop_privileges(setup.get("user"))}
+            # As in a learner's kernel: the notebook's folder first, then the workbook's public
+            # files (what the student bundle has), then site-packages.
+            sys.path.insert(0, setup["workdir"])
+            os.chdir(setup["workdir"])
+            applied["files"] = (apply_landlock(setup["read"], [setup["site"]], setup["write"], setup["devices"])
+                                if setup.get("landlock", True) else {"ok": False, "why": "turned off"})
+            applied["syscalls"] = (seccomp.apply() if setup.get("seccomp", True)
+                                   else {"ok": False, "why": "turned off"})
+        except BaseException:
+            wire.write_frame(wfd, wire.encode(("failed", traceback.format_exc())))
+            os._exit(1)
+        ChildServer(rfd, wfd, applied, setup).serve()
+    except BaseException:  # the grader went away, or the learner's code ended the process
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _reap(pid: int, pidfd: int | None, timeout: float | None, ctrl) -> int | None:
+    """The exit code of a child (negative: the signal that ended it), waiting up to
+    ``timeout`` seconds (None: until it ends); None if it still runs, or if the grader went
+    away meanwhile."""
+    if pidfd is None:  # no pidfd_open (Linux before 5.3): look every 10 ms
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+            time.sleep(0.01)
+    import select
+    if pidfd not in select.select([ctrl, pidfd], [], [], timeout)[0]:
+        return None
+    done, status = os.waitpid(pid, os.WNOHANG)
+    return os.waitstatus_to_exitcode(status) if done else None
+
+
+def launcher(ctrl_fd: int) -> None:
+    """Serve the grader's requests on the socket ``ctrl_fd``: fork a learner's process (with
+    the two pipe ends sent along), wait for one, kill one. Runs until the grader closes the
+    socket (or dies): then it exits, and its learners' processes with it."""
+    global wire, magics, protocol, shared, seccomp
+    import socket
     wire, magics, protocol, shared, seccomp = (_beside(name) for name in
                                                ("wire", "magics", "protocol", "shared", "seccomp"))
-    setup = json.loads(wire.read_frame(rfd))
+    ctrl = socket.socket(fileno=ctrl_fd)
+    setup = json.loads(ctrl.recv(1 << 20))
     try:
-        applied = {"limits": apply_limits(setup["limits"]), "user": drop_privileges(setup.get("user"))}
-        # As in a learner's kernel: the notebook's folder, the workbook's public files (what the
-        # student bundle has), then site-packages.
-        sys.path[:0] = [setup["workdir"], setup["public"]]
-        sys.path.append(setup["site"])
-        import numpy  # noqa: F401  (imported while its files are readable)
-        try:
-            seccomp.library()  # loaded while it is surely readable
-        except seccomp.SeccompUnavailable:
-            pass  # seccomp.apply() reports it
-        rebinding = importlib.import_module("cnnbook.rebinding")  # the checker's helper swap
-        applied["files"] = (apply_landlock(setup["read"], [setup["site"]], setup["write"], setup["devices"])
-                            if setup.get("landlock", True) else {"ok": False, "why": "turned off"})
-        applied["syscalls"] = (seccomp.apply() if setup.get("seccomp", True)
-                               else {"ok": False, "why": "turned off"})
+        preloaded = prepare(setup)
     except BaseException:
-        wire.write_frame(wfd, wire.encode(("failed", traceback.format_exc())))
+        ctrl.send(json.dumps(["failed", traceback.format_exc()]).encode())
         return
-    os.chdir(setup["workdir"])
-    ChildServer(rfd, wfd, applied, setup).serve()
+    ctrl.send(json.dumps(["ready", preloaded]).encode())
+    children: dict[int, int | None] = {}  # pid -> pidfd, until reaped
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(ctrl, 1 << 20, 2)
+        except OSError:
+            message, fds = b"", []
+        if not message:
+            return
+        request = json.loads(message)
+        if request[0] == "spawn":
+            rfd, wfd = fds
+            me = os.getpid()
+            pid = os.fork()
+            if pid == 0:
+                become_learner(rfd, wfd, {**request[1], "launcher": me})
+            os.close(rfd)
+            os.close(wfd)
+            try:
+                children[pid] = os.pidfd_open(pid)
+            except (AttributeError, OSError):
+                children[pid] = None
+            reply = ["pid", pid]
+        else:  # ["wait", pid, timeout] or ["kill", pid]
+            pid = request[1]
+            if pid not in children:
+                reply = ["status", None, "no such child"]
+            else:
+                if request[0] == "kill":
+                    os.kill(pid, signal.SIGKILL)
+                code = _reap(pid, children[pid], None if request[0] == "kill" else request[2], ctrl)
+                if code is not None and children[pid] is not None:
+                    os.close(children[pid])
+                if code is not None:
+                    del children[pid]
+                reply = ["status", code]
+        ctrl.send(json.dumps(reply).encode())
+
+
+def main(argv) -> None:
+    launcher(int(argv[1]))
 
 
 if __name__ == "__main__":
