@@ -230,6 +230,17 @@ class Book:
         self._put_state(student, feedback_hash=value)
         self.db.commit()
 
+    def ready_for_feedback(self) -> None:
+        """Add the course row nbgrader's feedback adds the first time it opens the gradebook
+        (``GetGrades`` opens it without a course id, so as ``default_course``): written here
+        once, before several processes write feedback at the same time and collide on it."""
+        self.gb.check_course()
+
+    def ping(self) -> None:
+        """Raises sqlalchemy's DBAPIError when the database no longer answers."""
+        self.db.execute(text("select 1"))
+        self.db.rollback()
+
 
 def slim(result: Result, sub: Submission) -> dict:
     """What the pipeline keeps of a result for its report (JSON): the result's summary and
