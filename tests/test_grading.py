@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -355,6 +356,25 @@ def test_feedback_is_written_once_per_student_by_a_pool(tmp_path, monkeypatch, c
     assert grade(course, "--no-report") == 0
     assert "feedback written for 1." in capsys.readouterr().out
     assert Path(str(pages).format("stub")).is_file()
+
+
+def test_the_feedback_processes_find_nothing_to_write_in_the_gradebook(tmp_path, monkeypatch):
+    """nbgrader's feedback opens the gradebook without a course id and adds that course's row
+    the first time: several processes doing so at once collide (UNIQUE constraint failed:
+    course.id). The owner adds it before the pool starts, so they only read."""
+    from nbgrader.api import Gradebook
+
+    from instructor.grading import gradebook
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")  # alembic
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    book = gradebook.Book(url, "cnn-step-by-step", ASSIGNMENT)
+    book.ready_for_feedback()
+    book.close()
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        before = list(db.iterdump())
+    Gradebook(url).close()  # as GetGrades opens it, in each feedback process
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        assert list(db.iterdump()) == before
 
 
 def test_a_canvas_zip_graded_for_canvas(tmp_path):
