@@ -152,7 +152,7 @@ class Stats:
     feedback: int = 0
     grading_seconds: float = 0.0
     recording_seconds: float = 0.0   # this process's share: results into the gradebook and the course folder
-    feedback_seconds: float = 0.0    # wall-clock time, from the first feedback started to the last finished
+    feedback_interval: float = 0.0   # wall-clock seconds per feedback, from the first written to the last
     feedback_process_seconds: float = 0.0  # the feedback processes' time, summed over students
     feedback_owner_seconds: float = 0.0    # this process's share: each written feedback's hash recorded
     feedback_processes: int = 0
@@ -446,7 +446,7 @@ class Run:
         if self.pool is not None:
             for written in self.pool.finished():  # those that were being written at an interrupt
                 self.feedback_written(written)
-            stats.feedback_seconds = self.pool.seconds
+            stats.feedback_interval = self.pool.interval
             self.pool = None
         if stats.interrupted:
             print(f"\nInterrupted: {stats.graded} submissions were graded and recorded, {stats.feedback} "
@@ -632,8 +632,8 @@ def main(argv=None) -> int:
         print(f"  this process, per submission: {', '.join(parts)}")
     if stats.feedback:
         print(f"  feedback, per submission: {stats.feedback_process_seconds / stats.feedback * 1000:.0f} ms in "
-              f"one of {stats.feedback_processes} processes, {stats.feedback_seconds / stats.feedback * 1000:.0f} ms "
-              "of wall time (from the first started to the last written)")
+              f"one of {stats.feedback_processes} processes, {stats.feedback_interval * 1000:.0f} ms of wall time "
+              "(from the first written to the last)")
     for name, path in stats.outputs.items():
         print(f"  {name}: {path}")
     return 1 if stats.errors else 0

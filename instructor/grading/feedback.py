@@ -77,10 +77,10 @@ class Pool:
         self.executor = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_start_process)
         self.futures: dict[Future, str] = {}
-        self.first = self.last = None
+        self.first = self.last = None  # when the first and the last feedback finished
+        self.written = 0
 
     def submit(self, student: str) -> None:
-        self.first = self.first or time.monotonic()
         self.futures[self.executor.submit(_timed, self.write, *self.args, student)] = student
 
     @property
@@ -103,14 +103,17 @@ class Pool:
                 continue
             except Exception as err:
                 out.append(Written(student, error=err))
-        if done:
+        if out:
             self.last = time.monotonic()
+            self.first = self.first or self.last
+            self.written += len(out)
         return out
 
     @property
-    def seconds(self) -> float:
-        """Wall-clock time from the first feedback submitted to the last finished."""
-        return (self.last - self.first) if self.first and self.last else 0.0
+    def interval(self) -> float:
+        """Wall-clock seconds per feedback between the first finished and the last: the pool's
+        pace once its processes have started (0 with fewer than two)."""
+        return (self.last - self.first) / (self.written - 1) if self.written > 1 else 0.0
 
     def cancel(self) -> None:
         """Drop what has not started; what is being written finishes (see ``finished``)."""
