@@ -607,7 +607,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_intermixed_args(argv)
+    p = parser()
+    args = p.parse_intermixed_args(argv)
+    if args.feedback_workers is not None and args.feedback_workers < 1:
+        p.error(f"--feedback-workers {args.feedback_workers}: at least 1 process writes the feedback")
     # nbgrader runs its tools from this environment's bin folder.
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
     try:
