@@ -140,7 +140,9 @@ def main() -> int:
         workers_time = PROJECT_N * (work + tcp) / PROJECT_WORKERS
         owner_time = PROJECT_N * owner
         pool_time = PROJECT_N * fb_run["feedback_wall"]     # the pool's throughput, as measured here
-        cpu_time = PROJECT_N * (owner + fb_run["feedback"]) / cores  # the machine's cores, all shared
+        # The pool kept every core busy at its pace: a feedback costs pace x cores of CPU, and the
+        # recording's share comes on top, spread over the same cores.
+        cpu_time = PROJECT_N * (fb_run["feedback_wall"] + owner / cores)
         machine_time = max(owner_time, pool_time, cpu_time)
         serial_time = PROJECT_N * (owner + fb_run["feedback"])  # feedback in the gradebook's process
         startup = ours_run["command"] - t_ours
@@ -152,8 +154,9 @@ def main() -> int:
         print(f"  the gradebook's machine, while the workers grade: its process records one submission after "
               f"another, {PROJECT_N:,} x {owner * 1000:.0f} ms (recording + feedback's hash) = {owner_time / 60:.1f} "
               f"min; its {fb_run['feedback_processes']} feedback processes write {PROJECT_N:,} x "
-              f"{fb_run['feedback_wall'] * 1000:.0f} ms = {pool_time / 60:.1f} min; on its {cores} cores together "
-              f"{PROJECT_N:,} x {(owner + fb_run['feedback']) * 1000:.0f} ms / {cores} = {cpu_time / 60:.1f} min; "
+              f"{fb_run['feedback_wall'] * 1000:.0f} ms = {pool_time / 60:.1f} min; both on its {cores} cores "
+              f"{PROJECT_N:,} x ({fb_run['feedback_wall'] * 1000:.0f} + {owner * 1000:.0f} / {cores}) ms = "
+              f"{cpu_time / 60:.1f} min; "
               f"so {machine_time / 60:.1f} min (the feedback in the gradebook's process, one after another, as "
               f"before: {serial_time / 60:.1f} min)")
         bound = "the workers" if workers_time >= machine_time else "the gradebook's machine"
@@ -163,8 +166,8 @@ def main() -> int:
               "class's; the scheduler's and network's cost per task as over TCP here (loopback); the gradebook "
               "written at this machine's speed (a PostgreSQL server across a network adds its round trips); "
               f"the gradebook's machine like this one ({cores} cores), writing the feedback while the grading "
-              "goes on (--scheduler) at the pool's throughput measured here, its cores shared by the recording "
-              "and the feedback and by nothing else; the grading, recording and feedback overlapping completely, "
+              "goes on (--scheduler) at the pool's pace measured here with every core busy, the recording's "
+              "time added on those cores, and nothing else running there; the grading, recording and feedback overlapping completely, "
               "so the slower side bounds the run (--no-feedback takes the feedback out)")
         return 0 if ok_ratio and ok_per and worst <= OVERHEAD_TARGET else 1
 
