@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -311,6 +312,69 @@ def test_one_job_runs_on_its_own(graded, tmp_path):
     printed = json.loads(done.stdout)
     scores = {t["exercise"]: t["score"] for record in printed["notebooks"].values() for t in record["tests"]}
     assert scores == graded["learners"]["bugs-2"].expected
+
+
+def failing_feedback(course: str, db_url: str, assignment: str, student: str) -> str:
+    """nbgrader's feedback, each call noted in the course's feedback-calls.txt (from whichever
+    process of the pool wrote it); the feedback of "stub" fails as nbgrader's would."""
+    from instructor.grading.feedback import generate_feedback
+    with open(Path(course) / "feedback-calls.txt", "a", encoding="utf-8") as f:
+        f.write(f"{student}\n")
+    if student == "stub":
+        raise RuntimeError("nbgrader generate_feedback failed for stub:\nTraceback (most recent call last):\n"
+                           "  ...\nValueError: no page for this one\nPlease see the above traceback")
+    return generate_feedback(course, db_url, assignment, student)
+
+
+def test_feedback_is_written_once_per_student_by_a_pool(tmp_path, monkeypatch, capsys):
+    """Feedback in two processes: each student's written once; one failing is said in one line
+    and the others are written; a re-run writes only what is left."""
+    course = classroom.make_course(tmp_path / "course")
+    names = ("correct", "stub", "bugs-1", "bugs-2", "bugs-3")
+    learners = [x for x in classroom.generated_class(course) if x.student in names]
+    classroom.hand_in(course, learners)
+    calls = course / "feedback-calls.txt"
+    monkeypatch.setattr(cli, "generate_feedback", failing_feedback)
+    assert grade(course, "--workers", "1", "--feedback-workers", "2", "--no-report") == 1
+    out, err = capsys.readouterr()
+    assert Counter(calls.read_text().split()) == Counter(names)  # each once
+    said = [line for line in err.splitlines() if line.startswith("Could not")]
+    assert len(said) == 1 and said[0].startswith("Could not write the feedback of stub: ValueError: no page for "
+                                                  "this one"), err
+    assert "feedback written for 4." in out and "in one of 2 processes" in out, out
+    assert "ValueError: no page" in (course / "grading" / ASSIGNMENT / "feedback-errors.log").read_text()
+    pages = course / "feedback" / "{}" / ASSIGNMENT / "part1_forward.html"
+    assert [s for s in names if Path(str(pages).format(s)).is_file()] == [s for s in names if s != "stub"]
+    with sqlite3.connect(course / "gradebook.db") as db:
+        hashed = {s for (s,) in db.execute("select student from cnnbook_grading where feedback_hash is not null")}
+    assert hashed == set(names) - {"stub"}
+
+    # Again, nothing to grade: only the feedback that failed is written, and it fails again.
+    assert grade(course, "--feedback-workers", "2", "--no-report") == 1
+    assert Counter(calls.read_text().split()) == Counter(names) + Counter(["stub"])
+    monkeypatch.undo()  # nbgrader's own feedback for the last run
+    assert grade(course, "--no-report") == 0
+    assert "feedback written for 1." in capsys.readouterr().out
+    assert Path(str(pages).format("stub")).is_file()
+
+
+def test_the_feedback_processes_find_nothing_to_write_in_the_gradebook(tmp_path, monkeypatch):
+    """nbgrader's feedback opens the gradebook without a course id and adds that course's row
+    the first time: several processes doing so at once collide (UNIQUE constraint failed:
+    course.id). The owner adds it before the pool starts, so they only read."""
+    from nbgrader.api import Gradebook
+
+    from instructor.grading import gradebook
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")  # alembic
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    book = gradebook.Book(url, "cnn-step-by-step", ASSIGNMENT)
+    book.ready_for_feedback()
+    book.close()
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        before = list(db.iterdump())
+    Gradebook(url).close()  # as GetGrades opens it, in each feedback process
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        assert list(db.iterdump()) == before
 
 
 def test_a_canvas_zip_graded_for_canvas(tmp_path):

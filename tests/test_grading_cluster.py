@@ -88,6 +88,50 @@ def test_a_class_on_a_dask_cluster_with_a_worker_killed_mid_task(tmp_path):
             == (len(learners), len(learners))
 
 
+def noted_feedback(course: str, db_url: str, assignment: str, student: str) -> str:
+    """nbgrader's feedback, noted in the course's order.txt once written."""
+    from instructor.grading.feedback import generate_feedback
+    generate_feedback(course, db_url, assignment, student)
+    with open(Path(course) / "order.txt", "a", encoding="utf-8") as f:
+        f.write(f"feedback {student}\n")
+    return student
+
+
+def test_with_a_scheduler_the_feedback_is_written_while_the_grading_goes_on(tmp_path, monkeypatch):
+    """The last result is held back until some feedback is written: with the workers
+    elsewhere, the feedback of those recorded before it does not wait for the grading."""
+    from instructor.grading import cli
+    course = classroom.make_course(tmp_path / "course")
+    learners = [x for x in classroom.generated_class(course) if x.student in
+                ("correct", "stub", "bugs-1", "bugs-2", "bugs-3", "bugs-4")]
+    classroom.hand_in(course, learners)
+    order = course / "order.txt"
+    recorded = []
+
+    def held_commit(sub, *rest):
+        if len(recorded) == len(learners) - 1:
+            wait_for(lambda: order.is_file() and "feedback" in order.read_text(), 600,
+                     "a student's feedback written before the last result is recorded")
+        cli_commit(sub, *rest)
+        recorded.append(sub.student)
+        with open(order, "a", encoding="utf-8") as f:
+            f.write(f"recorded {sub.student}\n")
+
+    cli_commit = cli.commit
+    monkeypatch.setattr(cli, "commit", held_commit)
+    monkeypatch.setattr(cli, "generate_feedback", noted_feedback)
+    with dask_cluster(tmp_path, workers=2) as address:
+        assert cli.main([ASSIGNMENT, "--course", str(course), "--timeout", "20", "--memory", "1024",
+                         "--scheduler", address, "--feedback-workers", "2", "--no-report"]) == 0
+    lines = order.read_text().splitlines()
+    assert sorted(lines) == sorted([f"recorded {x.student}" for x in learners]
+                                   + [f"feedback {x.student}" for x in learners])  # each once
+    assert lines[-1].startswith("feedback ") and lines.index(f"recorded {recorded[-1]}") > \
+        min(k for k, line in enumerate(lines) if line.startswith("feedback "))
+    for x in learners:
+        assert (course / "feedback" / x.student / ASSIGNMENT / "part1_forward.html").is_file(), x.student
+
+
 def test_an_unreachable_scheduler_stops_the_run_before_anything_is_written(tmp_path):
     course = classroom.make_course(tmp_path / "course")
     learners = [x for x in classroom.generated_class(course) if x.student in ("correct", "stub")]

@@ -103,6 +103,25 @@ def test_the_class_into_postgresql_survives_the_server_stopping(server, tmp_path
     assert {s["student"]: s["score"] for s in shown} == scores
 
 
+def test_feedback_from_a_postgresql_gradebook_in_two_processes(server, tmp_path):
+    """A fresh PostgreSQL gradebook: two processes writing feedback at once each find what
+    they read there, and every student's feedback is written and recorded."""
+    import psycopg
+    course = classroom.make_course(tmp_path / "course")
+    names = ("correct", "stub", "bugs-1", "bugs-2")
+    classroom.hand_in(course, [x for x in classroom.generated_class(course) if x.student in names])
+    db = server.database("feedback")
+    done = subprocess.run(command(course, db, "--feedback-workers", "2", "--no-report"), cwd=ROOT, env=env(),
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "feedback written for 4." in done.stdout and "in one of 2 processes" in done.stdout, done.stdout
+    for student in names:
+        assert (course / "feedback" / student / ASSIGNMENT / "part1_forward.html").is_file(), student
+    with psycopg.connect(db) as conn:
+        hashed = {s for (s,) in conn.execute("select student from cnnbook_grading where feedback_hash is not null")}
+    assert hashed == set(names)
+
+
 def test_a_second_instructor_is_refused_while_the_first_grades(server, tmp_path):
     """A database lock, held by the first run for its whole length: the second run is
     refused with the first one's name and writes nothing; once the first ends, it runs."""

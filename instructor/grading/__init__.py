@@ -12,9 +12,9 @@ One module per concern:
 * ``job``: one submission, start to end, as plain data in and out;
 * ``commit``: one graded submission recorded (its notebooks, then the gradebook);
 * ``gradebook``: nbgrader's database, written by the run's owner only;
-* ``feedback``: the students' feedback, by nbgrader;
+* ``feedback``: the students' feedback, by nbgrader, in a pool of processes;
 * ``files``: the one atomic write and the one content hash;
-* ``workers``: the parallel worker processes;
+* ``engine``: where the jobs run (dask.distributed, here or on a cluster);
 * ``report``: grades.csv, the LMS's import file, the class report;
 * ``cli``: the command.
 

@@ -10,8 +10,10 @@ gradebook, imports the students, grades every new or changed submission in paral
 writes the autograded notebooks and each student's feedback where nbgrader keeps them,
 and writes grades.csv and the class report to grading/<assignment>/. The grading runs on
 dask.distributed: a LocalCluster of this machine, or the cluster of --scheduler; every
-worker's bounds are probed first, and this process alone writes the gradebook and the
-feedback. Ctrl-C stops it; run it again to go on: what was recorded stays, and only what
+worker's bounds are probed first, and this process alone writes the gradebook. The feedback
+is written on this machine by a pool of processes (--feedback-workers): after the grading
+on a LocalCluster, which takes every core; while the grading goes on with --scheduler.
+Ctrl-C stops it; run it again to go on: what was recorded stays, and only what
 is left is graded.
 """
 
@@ -35,7 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from instructor.grading import bounds, deadline, gradebook, intake, lms, report
 from instructor.grading.commit import commit
 from instructor.grading.engine import Engine, EngineError
-from instructor.grading.feedback import generate_feedback
+from instructor.grading.feedback import Pool, Written, generate_feedback
 from instructor.grading.files import content_hash
 from instructor.grading.job import Assignment, Job, Result, grade, setup_namespace
 from instructor.grading.notebooks import check_contract, load_assignment
@@ -104,9 +106,9 @@ def self_check(job: Job, assignment: Assignment, book, ghash: str, limits: Limit
 # Progress -------------------------------------------------------------------------------------
 
 class Progress:
-    def __init__(self, total: int, stream=None):
+    def __init__(self, total: int, stream=None, what: str = "grading"):
         # sys.stderr as it is now, not as it was at import (a caller may have replaced it since)
-        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+        self.total, self.done, self.stream, self.what = total, 0, stream or sys.stderr, what
         self.start = time.monotonic()
         self.tty = self.stream.isatty()
         self.last = -1.0
@@ -126,7 +128,7 @@ class Progress:
         width = 30
         filled = int(width * self.done / max(self.total, 1))
         workers = f", {busy} workers busy" if busy is not None else ""
-        line = (f"grading [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+        line = (f"{self.what} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
                 f"{rate * 60:.1f}/min{workers}, {_clock(elapsed)} elapsed, {left} {note[:30]}")
         self.stream.write(("\r" + line.ljust(100)) if self.tty else line + "\n")
         if self.tty and self.done == self.total:
@@ -150,7 +152,10 @@ class Stats:
     feedback: int = 0
     grading_seconds: float = 0.0
     recording_seconds: float = 0.0   # this process's share: results into the gradebook and the course folder
-    feedback_seconds: float = 0.0
+    feedback_interval: float = 0.0   # wall-clock seconds per feedback, from the first written to the last
+    feedback_process_seconds: float = 0.0  # the feedback processes' time, summed over students
+    feedback_owner_seconds: float = 0.0    # this process's share: each written feedback's hash recorded
+    feedback_processes: int = 0
     interrupted: bool = False
     outputs: dict = field(default_factory=dict)
 
@@ -197,6 +202,7 @@ class Run:
         self.engine: Engine | None = None
         self.files: Assignment | None = None
         self.feedback_later: set = set()
+        self.pool: Pool | None = None
         self.roster: lms.Roster | None = None
         self.due = None
         self.download: intake.Intake | None = None
@@ -306,22 +312,28 @@ class Run:
                 raise Stop(f"--student {', '.join(unknown)}: not in {src.name} nor on the roster")
             download.submissions = [s for s in download.submissions if s.student in args.student]
 
-    def write_feedback(self, student: str) -> None:
-        """nbgrader's feedback for one student, written here (it reads the gradebook and the
-        autograded notebooks, which only this process has)."""
-        start = time.monotonic()
-        try:
-            generate_feedback(str(self.course), self.db_url, self.assignment, student)
-        except DBAPIError:
-            raise
-        except Exception as err:  # one student's feedback; the others go on
-            self.stats.errors.append((student, str(err)))
-            print(f"\nCould not write the feedback of {student}: {str(err).strip()[-2000:]}", file=sys.stderr)
+    def feedback_written(self, written: Written) -> None:
+        """One student's feedback, finished in the pool: what it was written from recorded in
+        the gradebook, or the failure said in one line (the others go on)."""
+        stats, student = self.stats, written.student
+        if written.error is not None:
+            if isinstance(written.error, DBAPIError):
+                raise written.error
+            self.book.ping()  # a database that is gone stops the run, not one failure per student
+            text = str(written.error).strip()
+            stats.errors.append((student, text))
+            self.out.mkdir(parents=True, exist_ok=True)
+            with open(self.out / "feedback-errors.log", "a", encoding="utf-8") as log:
+                log.write(f"--- {student}\n{text}\n")
+            print(f"\nCould not write the feedback of {student}: {_gist(text)} (the whole log: "
+                  f"{self.out / 'feedback-errors.log'})", file=sys.stderr)
             return
+        start = time.monotonic()
         folder = self.autograded / student / self.assignment
         self.book.set_feedback_hash(student, self.book.feedback_hash(student, folder))
-        self.stats.feedback += 1
-        self.stats.feedback_seconds += time.monotonic() - start
+        stats.feedback += 1
+        stats.feedback_process_seconds += written.seconds
+        stats.feedback_owner_seconds += time.monotonic() - start
 
     def plan(self, subs) -> tuple[dict, set]:
         """What to grade (new or changed submissions, or all with --force or --student), and
@@ -395,12 +407,13 @@ class Run:
             book.ensure_students(self.roster.students.values())
 
     def grade(self, todo: dict, feedback: set) -> None:
-        """Send the submissions to the engine, record each result as it comes back (its
-        notebooks, its scores and, when the workers are elsewhere, its feedback), then write
-        the feedback that is left or out of date. On this machine the feedback waits until
-        the grading is done: the workers take every core, and a submission's time limits
-        are wall-clock time."""
-        stats = self.stats
+        """Send the submissions to the engine and record each result as it comes back (its
+        notebooks and its scores); the feedback of each recorded student, and of those whose
+        feedback is out of date, goes to a pool of processes on this machine. With the
+        workers elsewhere (--scheduler) the feedback is written while the grading goes on;
+        on this machine it waits until the grading is done: the workers take every core,
+        and a submission's time limits are wall-clock time."""
+        stats, args = self.stats, self.args
         if not todo and not feedback:
             return
         flag, previous = _interrupts()
@@ -408,14 +421,19 @@ class Run:
         start = time.monotonic()
         self.feedback_later = set(feedback)
         try:
+            if not args.no_feedback:
+                self.book.ready_for_feedback()
+                self.pool = Pool(self.course, self.db_url, self.assignment, args.feedback_workers,
+                                 generate_feedback)
+                stats.feedback_processes = self.pool.processes
+                if args.scheduler:
+                    self._send_feedback()
             if todo:
                 self._grade_all(todo, flag, progress)
                 stats.grading_seconds = time.monotonic() - start
-            for student in sorted(self.feedback_later):
-                if flag["stop"]:
-                    stats.interrupted = True
-                    break
-                self.write_feedback(student)
+            if self.pool is not None and not stats.interrupted:
+                self._send_feedback()
+                self._collect_feedback(flag)
         except KeyboardInterrupt:
             stats.interrupted = True
         finally:
@@ -423,9 +441,32 @@ class Run:
                 signal.signal(s, handler)
             if self.engine is not None:
                 self.engine.cancel()
+            if self.pool is not None:
+                self.pool.close()  # what is pending is dropped; what is being written finishes
+        if self.pool is not None:
+            for written in self.pool.finished():  # those that were being written at an interrupt
+                self.feedback_written(written)
+            stats.feedback_interval = self.pool.interval
+            self.pool = None
         if stats.interrupted:
-            print(f"\nInterrupted: {stats.graded} submissions were graded and recorded; run the same "
-                  "command again to grade the rest.", file=sys.stderr)
+            print(f"\nInterrupted: {stats.graded} submissions were graded and recorded, {stats.feedback} "
+                  "students' feedback written; run the same command again to do the rest.", file=sys.stderr)
+
+    def _send_feedback(self) -> None:
+        for student in sorted(self.feedback_later):
+            self.pool.submit(student)
+        self.feedback_later.clear()
+
+    def _collect_feedback(self, flag: dict) -> None:
+        """Wait for the feedback in the pool, recording each as it finishes."""
+        progress = Progress(self.pool.pending, what="feedback")
+        while self.pool.pending:
+            if flag["stop"]:
+                self.stats.interrupted = True
+                return
+            for written in self.pool.finished(wait=0.5):
+                self.feedback_written(written)
+                progress.step(written.student)
 
     def _grade_all(self, todo: dict, flag: dict, progress: Progress) -> None:
         stats, engine = self.stats, self.engine
@@ -438,6 +479,9 @@ class Run:
             if flag["stop"]:
                 stats.interrupted = True
                 return
+            if self.pool is not None:
+                for written in self.pool.finished():
+                    self.feedback_written(written)
             if done is None:
                 progress.step(busy=engine.busy(), done=0)
                 continue
@@ -458,12 +502,12 @@ class Run:
             commit(sub, result, chash, self.ghash, self.book, self.autograded, self.assignment)
             stats.recording_seconds += time.monotonic() - start
             stats.graded += 1
-            if self.args.no_feedback:
+            if self.pool is None:
                 pass
-            elif self.engine is not None and self.engine.cluster is not None:
-                self.feedback_later.add(student)
+            elif self.args.scheduler:
+                self.pool.submit(student)  # the workers are elsewhere: this machine's cores are free
             else:
-                self.write_feedback(student)
+                self.feedback_later.add(student)
             return
         stats.errors.append((student, why))
         print(f"\nCould not grade {student}: {why.strip().splitlines()[-1] if why.strip() else '?'}", file=sys.stderr)
@@ -490,6 +534,13 @@ class Run:
         if not self.args.no_report:
             outputs["report"] = report.write_report(report.summarize(self.assignment, cells, rows), self.out,
                                                     self.feedback, unbounded(rows))
+
+
+def _gist(text: str) -> str:
+    """One line of a failure's text: its last line naming an error, else its first line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    named = [line for line in lines if "Error" in line.split(":")[0] or "Exception" in line.split(":")[0]]
+    return (named[-1] if named else lines[0] if lines else "?")[:300]
 
 
 def _take(items, n: int) -> list:
@@ -536,6 +587,8 @@ def parser() -> argparse.ArgumentParser:
                    "the number of cores)")
     p.add_argument("--scheduler", help="grade on an existing Dask cluster, e.g. tcp://HOST:8786 (its workers "
                    "need the course's package installed; the gradebook and feedback stay with this process)")
+    p.add_argument("--feedback-workers", type=int, help="processes writing the feedback on this machine "
+                   "(default: the number of cores)")
     p.add_argument("--timeout", type=float, help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
     p.add_argument("--notebook-timeout", type=float, help="seconds for all of one notebook's cells and checks")
     p.add_argument("--memory", type=int, default=2048, help="MB of memory per notebook (default: 2048)")
@@ -554,7 +607,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_intermixed_args(argv)
+    p = parser()
+    args = p.parse_intermixed_args(argv)
+    if args.feedback_workers is not None and args.feedback_workers < 1:
+        p.error(f"--feedback-workers {args.feedback_workers}: at least 1 process writes the feedback")
     # nbgrader runs its tools from this environment's bin folder.
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
     try:
@@ -574,8 +630,13 @@ def main(argv=None) -> int:
           f"{len(stats.errors)} failed; feedback written for {stats.feedback}.")
     if stats.graded or stats.feedback:
         parts = [f"recording {stats.recording_seconds / stats.graded * 1000:.0f} ms"] if stats.graded else []
-        parts += [f"feedback {stats.feedback_seconds / stats.feedback * 1000:.0f} ms"] if stats.feedback else []
+        parts += [f"feedback's hash {stats.feedback_owner_seconds / stats.feedback * 1000:.0f} ms"] \
+            if stats.feedback else []
         print(f"  this process, per submission: {', '.join(parts)}")
+    if stats.feedback:
+        print(f"  feedback, per submission: {stats.feedback_process_seconds / stats.feedback * 1000:.0f} ms in "
+              f"one of {stats.feedback_processes} processes, {stats.feedback_interval * 1000:.0f} ms of wall time "
+              "(from the first written to the last)")
     for name, path in stats.outputs.items():
         print(f"  {name}: {path}")
     return 1 if stats.errors else 0

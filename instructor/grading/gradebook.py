@@ -125,25 +125,25 @@ class Book:
 
     # Students and submissions ---------------------------------------------------------
 
-    def ensure_student(self, student: Student) -> None:
+    def _stage_student(self, student: Student, row) -> None:
+        """The student's row added or changed in the session (``row``: the one there is, or None),
+        writing only what changed; the caller commits."""
+        from nbgrader.api import Student as Row
         fields = {k: v for k, v in (("first_name", student.first_name), ("last_name", student.last_name),
                                     ("email", student.email), ("lms_user_id", student.lms_user_id)) if v}
-        self.gb.update_or_create_student(student.id, **fields)
+        if row is None:
+            self.db.add(Row(id=student.id, **fields))
+        else:
+            for k, v in fields.items():
+                if getattr(row, k) != v:
+                    setattr(row, k, v)
 
     def ensure_students(self, students) -> None:
         """The roster's students, in one transaction, writing only what changed."""
         from nbgrader.api import Student as Row
         known = {s.id: s for s in self.gb.db.query(Row).all()}
         for student in students:
-            fields = {k: v for k, v in (("first_name", student.first_name), ("last_name", student.last_name),
-                                        ("email", student.email), ("lms_user_id", student.lms_user_id)) if v}
-            row = known.get(student.id)
-            if row is None:
-                self.db.add(Row(id=student.id, **fields))
-            else:
-                for k, v in fields.items():
-                    if getattr(row, k) != v:
-                        setattr(row, k, v)
+            self._stage_student(student, known.get(student.id))
         self.db.commit()
 
     def students(self) -> list:
@@ -174,17 +174,22 @@ class Book:
                                                  STATE.c.student == student).values(**values))
 
     def record(self, result: Result, sub: Submission, content_hash: str, grader_hash: str) -> None:
-        """Write one graded submission: auto scores and comments into nbgrader's tables, then
-        the pipeline's own row. Each part commits; a run stopped between them regrades this
-        submission next time, which writes the same values again."""
+        """Write one graded submission: auto scores and comments into nbgrader's tables and
+        the pipeline's own row, in one transaction (a first submission's empty rows, made by
+        nbgrader with its student's, in one before). A run stopped between them regrades this
+        submission next time, which writes the same values again. (Each commit of a SQLite
+        gradebook waits for the disk: fewer of them is most of what recording costs.)"""
+        from nbgrader import utils
         from nbgrader.api import Grade, MissingEntry, SubmittedNotebook
+        from nbgrader.api import Student as Row
 
-        if sub.info is not None:
-            self.ensure_student(sub.info)
-        else:
-            self.gb.update_or_create_student(sub.student)
-        kwargs = {"timestamp": sub.timestamp} if sub.timestamp else {}
-        submission = self.gb.update_or_create_submission(self.assignment, sub.student, **kwargs)
+        self._stage_student(sub.info or Student(sub.student), self.db.get(Row, sub.student))
+        submission = self.submission(sub.student)
+        if submission is None:  # nbgrader's empty rows of every cell; commits, the student with them
+            kwargs = {"timestamp": sub.timestamp} if sub.timestamp else {}
+            submission = self.gb.add_submission(self.assignment, sub.student, **kwargs)
+        elif sub.timestamp:
+            submission.timestamp = utils.parse_utc(sub.timestamp)  # as update_or_create_submission does
         for name, record in result.notebooks.items():
             try:
                 snb = self.gb.find_submission_notebook(name, self.assignment, sub.student)
@@ -209,7 +214,6 @@ class Book:
                 grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
             for comment in snb.comments:
                 comment.auto_comment = "No response." if comment.name in unchanged else None
-        self.db.commit()
         self._put_state(sub.student, content_hash=content_hash, grader_hash=grader_hash,
                         result=json.dumps(slim(result, sub)), graded_at=datetime.now(timezone.utc))
         self.db.commit()
@@ -229,6 +233,17 @@ class Book:
     def set_feedback_hash(self, student: str, value: str) -> None:
         self._put_state(student, feedback_hash=value)
         self.db.commit()
+
+    def ready_for_feedback(self) -> None:
+        """Add the course row nbgrader's feedback adds the first time it opens the gradebook
+        (``GetGrades`` opens it without a course id, so as ``default_course``): written here
+        once, before several processes write feedback at the same time and collide on it."""
+        self.gb.check_course()
+
+    def ping(self) -> None:
+        """Raises sqlalchemy's DBAPIError when the database no longer answers."""
+        self.db.execute(text("select 1"))
+        self.db.rollback()
 
 
 def slim(result: Result, sub: Submission) -> dict:
