@@ -47,11 +47,15 @@ def test_grading_scale_benchmark_reports_each_figure():
     out = run("grading_scale.py", "--students", "2", "--tasks", "20")
     assert re.search(r"nbgrader autograde \(one after another\) +[\d.]+ s +[\d.]+ s", out)
     assert re.search(r"cnnbook-grade on a LocalCluster of \d+ +[\d.]+ s +[\d.]+ s", out)
-    assert re.search(r"recording \d+ ms, feedback \d+ ms", out)
+    assert re.search(r"the gradebook's process, per submission: recording \d+ ms, each feedback's hash \d+ ms", out)
+    assert re.search(r"feedback, per submission: \d+ ms in one process; \d+ ms of wall time with \d+ processes "
+                     r"\([\d.]+x one process\)", out)
     assert re.search(r"nbgrader / engine = [\d.]+ \(target >= 4: (ok|MISSED)\)", out)
     for engine in ("process pool \\(concurrent.futures\\)", "LocalCluster, \\d+ workers",
                    "dask scheduler over TCP, 2 workers"):
         assert re.search(engine + r" +[\d.]+ ms", out), engine
     assert re.search(r"Projection \(a model from the figures above, not a measurement\): 10,000 submissions "
                      r"on 50 workers", out)
+    assert re.search(r"the gradebook's machine, while the workers grade: .* so [\d.]+ min", out)
+    assert re.search(r"about \d+ min, bound by (the workers|the gradebook's machine)", out)
     assert "assumptions:" in out
