@@ -36,6 +36,9 @@ CHILD = Path(__file__).with_name("sandbox_child.py")
 PROJECT_NAMES = ("cnnbook", "instructor", "public_tests", "cnn_step_by_step", "__editable__")
 SYSTEM_READ = ["/usr/lib", "/lib", "/lib64", "/usr/lib64", "/etc/ld.so.cache", "/etc/localtime",
                "/usr/share/zoneinfo"]
+# The environment of the launcher and of learners' processes, less their own folders.
+PROCESS_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 DEVICES = {"/dev/null": "rw", "/dev/zero": "r", "/dev/urandom": "r", "/dev/random": "r"}
 
 
@@ -196,9 +199,7 @@ class Launcher:
 
     def __init__(self, public: Path):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(public), "LANG": "C.UTF-8",
-               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(public / ".matplotlib")}
+        env = {**PROCESS_ENV, "HOME": str(public), "MPLCONFIGDIR": str(public / ".matplotlib")}
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-B", str(CHILD), str(theirs.fileno())],
@@ -216,7 +217,6 @@ class Launcher:
             self.close()
             raise LauncherError(f"the learners' launcher did not start:\n{answer[1]}")
         self.sock.settimeout(None)
-        self.preloaded = answer[1]
 
     @classmethod
     def of(cls, public: Path) -> "Launcher":
@@ -341,9 +341,7 @@ class Sandbox:
                 os.chown(path, user["uid"], user["gid"])
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.workdir), "TMPDIR": str(self.workdir),
-               "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+        env = {**PROCESS_ENV, "HOME": str(self.workdir), "TMPDIR": str(self.workdir),
                "MPLCONFIGDIR": str(self.workdir / ".matplotlib")}
         limits = self.limits
         setup = {"limits": {"memory": limits.memory, "cpu": limits.cpu, "file_size": limits.file_size,

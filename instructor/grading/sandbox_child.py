@@ -503,11 +503,11 @@ def _beside(name: str):
     return module
 
 
-def prepare(setup: dict) -> list[str]:
+def prepare(setup: dict) -> None:
     """What every learner's process of one launcher shares, done once, before any fork, while
     every file is readable: the public copy and site-packages on sys.path, numpy, libseccomp,
     the checker's helper swap, and the modules a notebook's cells import (``setup["preload"]``:
-    matplotlib, ipywidgets, the workbook's public package). Returns those imported."""
+    matplotlib, ipywidgets, the workbook's public package)."""
     global rebinding
     sys.path[:0] = [setup["public"]]
     sys.path.append(setup["site"])
@@ -517,14 +517,11 @@ def prepare(setup: dict) -> list[str]:
     except seccomp.SeccompUnavailable:
         pass  # seccomp.apply() reports it
     rebinding = importlib.import_module("cnnbook.rebinding")
-    loaded = []
     for name in setup.get("preload", []):
         try:
             importlib.import_module(name)
-            loaded.append(name)
         except Exception:  # noqa: BLE001  (a cell that imports it meets the same error itself)
             pass
-    return loaded
 
 
 def _close_fds(keep: set[int]) -> None:
@@ -603,11 +600,11 @@ def launcher(ctrl_fd: int) -> None:
     ctrl = socket.socket(fileno=ctrl_fd)
     setup = json.loads(ctrl.recv(1 << 20))
     try:
-        preloaded = prepare(setup)
+        prepare(setup)
     except BaseException:
         ctrl.send(json.dumps(["failed", traceback.format_exc()]).encode())
         return
-    ctrl.send(json.dumps(["ready", preloaded]).encode())
+    ctrl.send(json.dumps(["ready"]).encode())
     children: dict[int, int | None] = {}  # pid -> pidfd, until reaped
     while True:
         try:
@@ -638,10 +635,8 @@ def launcher(ctrl_fd: int) -> None:
                 if request[0] == "kill":
                     os.kill(pid, signal.SIGKILL)
                 code = _reap(pid, children[pid], None if request[0] == "kill" else request[2], ctrl)
-                if code is not None and children[pid] is not None:
-                    os.close(children[pid])
-                if code is not None:
-                    del children[pid]
+                if code is not None and (pidfd := children.pop(pid)) is not None:
+                    os.close(pidfd)
                 reply = ["status", code]
         ctrl.send(json.dumps(reply).encode())
 
