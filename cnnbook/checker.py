@@ -94,10 +94,10 @@ def check_note(name: str, target, suite: str = "public", quiet: bool = False) ->
         raise CheckFailed(f"{name}_test expects your function itself, as in "
                           f"{name}_test({name}); it got {target!r}")
     runner = rebinding.runner_of(target)  # this process, or the grader's way to the learner's
-    swapped, note = _with_helpers(ex, target, runner, explain=suite == "public")
+    swapped, note, used = _with_helpers(ex, target, runner, explain=suite == "public")
     running = RUNNER.set(runner)
     try:
-        if swapped is not target and runner.helpers_passed(runner.names_used(target) & set(ex.helpers)):
+        if swapped is not target and runner.helpers_passed(used):
             # The learner's own helpers passed their checks: try them first, as they cost no
             # calls back to the grader's references; only a failure is checked again with those.
             try:
@@ -126,7 +126,8 @@ def check_note(name: str, target, suite: str = "public", quiet: bool = False) ->
 
 
 def _with_helpers(ex: Exercise, target, runner: rebinding.Runner, explain: bool = True):
-    """Return target with earlier exercises' functions it uses replaced by references.
+    """Return target with earlier exercises' functions it uses replaced by references, the
+    note to print, and the names of those functions.
 
     ``target`` is a function or a class (whose methods are rebuilt the same way).
     Where no reference is installed (the student bundle), the learner's own
@@ -134,10 +135,10 @@ def _with_helpers(ex: Exercise, target, runner: rebinding.Runner, explain: bool 
     """
     used = [h for h in ex.helpers if h in runner.names_used(target)]
     if not used:
-        return target, ""
+        return target, "", used
     if all(h in _REFERENCE for h in used):
         swapped = runner.with_globals(target, {h: _REFERENCE[h] for h in used})
-        return swapped, _failing_helpers_note(target, used, runner) if explain else ""
+        return swapped, _failing_helpers_note(target, used, runner) if explain else "", used
     env = runner.own_globals(target) or {}
     for h in used:
         helper = env.get(h)
@@ -148,7 +149,7 @@ def _with_helpers(ex: Exercise, target, runner: rebinding.Runner, explain: bool 
         except CheckFailed as err:
             raise CheckFailed(f"{ex.name} calls your {h}, which does not pass "
                               f"{h}_test yet ({err}). Fix {h} first.") from None
-    return target, ""
+    return target, "", used
 
 
 def _failing_helpers_note(target, used: list[str], runner: rebinding.Runner) -> str:
